@@ -1,0 +1,133 @@
+# kubelaunch: one plain Makefile. `make start` and `make test` do all the set-up.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+# Long builds (the Kubernetes test bench, the guest image) are cached here, outside the clone.
+KL_DEV_CACHE ?= /var/cache/kubelaunch-dev
+export KL_DEV_CACHE
+
+LIBS_PC := libvirt libcurl yaml-0.1 openssl libuv libssh jansson
+
+# Debian packages: to build, to run the tests, and what the fragments below add.
+DEPS_BUILD := gcc make pkg-config git libvirt-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
+	libuv1-dev libssh-dev libjansson-dev
+DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 qemu-utils \
+	libvirt-daemon-system libvirt-clients containerd runc etcd-server containernetworking-plugins \
+	iptables conntrack socat ethtool ebtables hyperfine jq
+DEPS_EXTRA :=
+
+ifeq ($(SANITIZE),)
+BUILD := build/default
+SAN_FLAGS :=
+else
+BUILD := build/san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iinclude $(PC_CFLAGS) \
+	-DKL_GIT_COMMIT='"$(GIT_COMMIT)"' -DKL_DATADIR='"$(PREFIX)/share/kubelaunch"'
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+LDLIBS = $(PC_LIBS) -lpthread
+
+SRCS := $(wildcard src/*.c src/*/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+BIN := $(BUILD)/kubelaunch
+UNIT_BIN := $(BUILD)/unit-tests
+
+.PHONY: all deps start test test-unit test-t bench install clean docs check-docs
+
+all: $(BIN) kubelaunch
+
+kubelaunch: $(BIN)
+	@if [ -z "$(SANITIZE)" ]; then ln -sf $(BIN) kubelaunch; fi
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The commit is baked into version.o only.
+$(BUILD)/src/cmd/version.o: .git-commit-stamp
+.git-commit-stamp: FORCE
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+
+include iso/iso.mk
+include tests/testbench/testbench.mk
+
+# Installs only what is missing (a no-op when everything is present).
+deps:
+	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXTRA); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# A start with the default driver. With no internet, use the locally built release.
+start: deps all
+	@if curl -fsS --max-time 5 -o /dev/null https://dl.k8s.io/release/stable.txt 2>/dev/null; then \
+		./kubelaunch start $(START_ARGS); \
+	else \
+		echo "make start: the official release site cannot be reached; using the locally built release (test bench mirror and image archives)"; \
+		$(MAKE) -s testbench >&2 && eval "$$($(MAKE) -s testbench-env)" && \
+		( cd "$$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0 >"$(KL_DEV_CACHE)/mirror-http.log" 2>&1 ) & \
+		srv=$$!; trap 'kill $$srv 2>/dev/null' EXIT; \
+		for i in $$(seq 50); do port=$$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$(KL_DEV_CACHE)/mirror-http.log" | head -n1); [ -n "$$port" ] && break; sleep 0.1; done; \
+		eval "$$($(MAKE) -s testbench-env)"; \
+		./kubelaunch start --binary-mirror "http://127.0.0.1:$$port/release" --image-bundle "$$KL_TB_IMAGES" \
+			--kubernetes-version "$$KL_TB_VERSION" $(START_ARGS); \
+	fi
+
+test: deps all $(UNIT_BIN) check-docs
+	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh $(T)
+
+test-unit: $(UNIT_BIN)
+	@$(UNIT_BIN)
+
+bench: deps all
+	@KL_BIN=$(abspath $(BIN)) bench/run.sh
+
+# Generated documentation: the exit-code table comes from the reason table.
+docs: $(BIN)
+	@$(BIN) help exit-codes > docs/exitcodes.md
+
+check-docs: $(BIN)
+	@$(BIN) help exit-codes | diff -u docs/exitcodes.md - >/dev/null || \
+		{ echo "docs/exitcodes.md is stale: run 'make docs'"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kubelaunch/addons \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kubelaunch
+	cp -R addons/. $(DESTDIR)$(PREFIX)/share/kubelaunch/addons/
+	install -m 0644 docs/kubelaunch.1 $(DESTDIR)$(PREFIX)/share/man/man1/kubelaunch.1
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kubelaunch
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_kubelaunch
+	$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/kubelaunch.fish
+
+clean:
+	rm -rf build kubelaunch .git-commit-stamp

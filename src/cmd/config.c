@@ -1,0 +1,126 @@
+/* config.c: `kubelaunch config set|get|unset|view`. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/config.h"
+#include "kubelaunch/out.h"
+#include "kubelaunch/units.h"
+
+static const char *const subcommands[] = { "set", "get", "unset", "view", "keys", NULL };
+
+static int
+usage(const char *why, struct kl_err *err)
+{
+	return kl_err_set(err, KL_R_USAGE, "%s; usage: kubelaunch config set|get|unset|view [KEY] [VALUE]",
+			  why);
+}
+
+static int
+get(struct kl_ctx *ctx, const char *name, struct kl_err *err)
+{
+	const struct kl_config_key *key = kl_config_key_find(name);
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	json_t *cfg = NULL, *v;
+
+	if (key == NULL)
+		return kl_config_unknown_key(name, err);
+	if (kl_config_load(ctx->home, &cfg, err) != 0)
+		return -1;
+	v = json_object_get(cfg, name);
+	if (v == NULL) {
+		json_decref(cfg);
+		return kl_err_set(err, KL_R_CONFIG_KEY, "config key '%s' is not set", name);
+	}
+	kl_config_value_format(key, v, &sb);
+	printf("%s\n", sb.buf);
+	kl_strbuf_release(&sb);
+	json_decref(cfg);
+	return 0;
+}
+
+static int
+view(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	json_t *cfg = NULL, *v;
+	const char *name;
+
+	if (kl_config_load(ctx->home, &cfg, err) != 0)
+		return -1;
+	if (ctx->output == KL_OUTPUT_JSON) {
+		json_dumpf(cfg, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	} else {
+		json_object_foreach(cfg, name, v) {
+			kl_strbuf_reset(&sb);
+			kl_config_value_format(kl_config_key_find(name), v, &sb);
+			printf("- %s: %s\n", name, sb.buf);
+		}
+	}
+	kl_strbuf_release(&sb);
+	json_decref(cfg);
+	return 0;
+}
+
+static int
+keys(void)
+{
+	for (const struct kl_config_key *k = kl_config_keys; k->name; k++)
+		printf("%-20s %s\n", k->name, k->help);
+	return 0;
+}
+
+static int
+run(struct kl_ctx *ctx, struct kl_err *err)
+{
+	int argc = ctx->args.argc;
+	char **argv = ctx->args.argv;
+	struct kl_suggest s;
+
+	if (argc == 0)
+		return usage("config needs a subcommand", err);
+	if (strcmp(argv[0], "set") == 0) {
+		if (argc != 3)
+			return usage("config set needs a KEY and a VALUE", err);
+		if (kl_config_update(ctx->home, argv[1], argv[2], err) != 0)
+			return -1;
+		if (ctx->output == KL_OUTPUT_JSON)
+			kl_out_info(ctx->out, "%s set", argv[1]);
+		return 0;
+	}
+	if (strcmp(argv[0], "unset") == 0) {
+		if (argc != 2)
+			return usage("config unset needs a KEY", err);
+		return kl_config_update(ctx->home, argv[1], NULL, err);
+	}
+	if (strcmp(argv[0], "get") == 0) {
+		if (argc != 2)
+			return usage("config get needs a KEY", err);
+		return get(ctx, argv[1], err);
+	}
+	if (strcmp(argv[0], "view") == 0 && argc == 1)
+		return view(ctx, err);
+	if (strcmp(argv[0], "keys") == 0 && argc == 1)
+		return keys();
+	kl_suggest_init(&s, argv[0]);
+	for (const char *const *c = subcommands; *c; c++)
+		kl_suggest_try(&s, *c);
+	if (s.best)
+		return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown config subcommand '%s'; did you mean '%s'?",
+				  argv[0], s.best);
+	return usage("unknown config subcommand", err);
+}
+
+const struct kl_cmd kl_cmd_config = {
+	.name = "config",
+	.summary = "Set, get, unset or view the default values of start's flags",
+	.usage = "config set KEY VALUE | get KEY | unset KEY | view | keys",
+	.description = "Values are checked when they are set: 'kubelaunch config keys' lists the keys.\n"
+		       "Sizes take 4096 (MiB), 4g or 4GiB; durations take 90s, 6m or 1h30m.",
+	.subcommands = subcommands,
+	.flags = KL_CMD_NEEDS_HOME,
+	.run = run,
+};

@@ -1,0 +1,78 @@
+/* table.c: the command table; the dispatcher only looks names up here. */
+#include <string.h>
+
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/strbuf.h"
+#include "kubelaunch/units.h"
+
+extern const struct kl_cmd kl_cmd_completion;
+extern const struct kl_cmd kl_cmd_config;
+extern const struct kl_cmd kl_cmd_help;
+extern const struct kl_cmd kl_cmd_profile;
+extern const struct kl_cmd kl_cmd_version;
+
+/* Sorted by name. Adding a command: one new file and one line here. */
+const struct kl_cmd *const kl_commands[] = {
+	&kl_cmd_completion,
+	&kl_cmd_config,
+	&kl_cmd_help,
+	&kl_cmd_profile,
+	&kl_cmd_version,
+	NULL,
+};
+
+const struct kl_cmd *
+kl_command_find(const char *name)
+{
+	for (const struct kl_cmd *const *c = kl_commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}
+
+const char *
+kl_command_suggest(const char *name)
+{
+	struct kl_suggest s;
+
+	kl_suggest_init(&s, name);
+	for (const struct kl_cmd *const *c = kl_commands; *c; c++)
+		if (!((*c)->flags & KL_CMD_HIDDEN))
+			kl_suggest_try(&s, (*c)->name);
+	return s.best;
+}
+
+static void
+opt_lines(const struct kl_opt *opts, struct kl_strbuf *sb)
+{
+	for (const struct kl_opt *o = opts; o && o->name; o++) {
+		struct kl_strbuf left = KL_STRBUF_INIT;
+
+		if (o->short_name)
+			kl_strbuf_addf(&left, "-%c, ", o->short_name);
+		else
+			kl_strbuf_addstr(&left, "    ");
+		kl_strbuf_addf(&left, "--%s", o->name);
+		if (o->type != KL_OPT_BOOL)
+			kl_strbuf_addf(&left, " %s", o->arg ? o->arg : "VALUE");
+		kl_strbuf_addf(sb, "  %-30s %s", left.buf, o->help);
+		if (o->def)
+			kl_strbuf_addf(sb, " (default %s)", o->def);
+		kl_strbuf_addch(sb, '\n');
+		kl_strbuf_release(&left);
+	}
+}
+
+void
+kl_command_help(const struct kl_cmd *cmd, struct kl_strbuf *sb)
+{
+	kl_strbuf_addf(sb, "%s\n\nUsage:\n  kubelaunch %s\n", cmd->summary, cmd->usage);
+	if (cmd->description)
+		kl_strbuf_addf(sb, "\n%s\n", cmd->description);
+	if (cmd->opts && cmd->opts->name) {
+		kl_strbuf_addstr(sb, "\nOptions:\n");
+		opt_lines(cmd->opts, sb);
+	}
+	kl_strbuf_addstr(sb, "\nGlobal options:\n");
+	opt_lines(kl_global_opts, sb);
+}

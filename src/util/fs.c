@@ -1,0 +1,224 @@
+/* fs.c: atomic writes, advisory locks, whole-file reads, tree removal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kubelaunch/fs.h"
+#include "kubelaunch/log.h"
+#include "kubelaunch/xalloc.h"
+
+/* ENOSPC and EDQUOT are "disk", everything else is host I/O. */
+static enum kl_reason
+io_reason(int e)
+{
+	return (e == ENOSPC || e == EDQUOT) ? KL_R_RSRC_DISK :
+	       (e == EACCES || e == EPERM || e == EROFS) ? KL_R_HOST_HOME : KL_R_HOST_IO;
+}
+
+int
+kl_mkdir_p(const char *path, mode_t mode, struct kl_err *err)
+{
+	char *p = kl_xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			rc = kl_err_errno(err, io_reason(errno), "cannot create directory '%s'", p);
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	if (rc == 0 && !kl_is_dir(path))
+		rc = kl_err_set(err, KL_R_HOST_IO, "'%s' exists and is not a directory", path);
+	free(p);
+	return rc;
+}
+
+int
+kl_read_file(const char *path, struct kl_strbuf *out, struct kl_err *err)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+			close(fd);
+			return -1;
+		}
+		kl_strbuf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+fsync_dir(const char *path)
+{
+	char *copy = kl_xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+int
+kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		     struct kl_err *err)
+{
+	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);
+		unlink(tmp);
+		goto out;
+	}
+	fsync_dir(path);
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
+	return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int
+kl_remove_tree(const char *path, struct kl_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : kl_err_errno(err, KL_R_HOST_IO, "cannot remove '%s'", path);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) != 0)
+			return kl_err_errno(err, KL_R_HOST_IO, "cannot remove '%s'", path);
+		return 0;
+	}
+	if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+		return kl_err_errno(err, KL_R_HOST_IO, "cannot remove '%s'", path);
+	return 0;
+}
+
+int
+kl_path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+int
+kl_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
+{
+	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
+	int fd, op = exclusive ? LOCK_EX : LOCK_SH;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return kl_err_errno(err, io_reason(errno), "cannot open lock '%s'", path);
+	if (timeout_ms < 0) {
+		while (flock(fd, op) != 0) {
+			if (errno != EINTR) {
+				kl_err_errno(err, KL_R_HOST_LOCK, "cannot lock '%s'", path);
+				close(fd);
+				return -1;
+			}
+		}
+		return fd;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, op | LOCK_NB) != 0) {
+		long long waited;
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			kl_err_errno(err, KL_R_HOST_LOCK, "cannot lock '%s'", path);
+			close(fd);
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= timeout_ms) {
+			kl_err_set(err, KL_R_HOST_LOCK, "'%s' is locked by another kubelaunch (waited %lld ms)",
+				   path, waited);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	kl_debug("locked %s", path);
+	return fd;
+}
+
+void
+kl_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

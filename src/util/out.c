@@ -1,0 +1,135 @@
+/* out.c: step lines on a terminal, plain text otherwise, JSON events with -o json. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "kubelaunch/out.h"
+#include "kubelaunch/strbuf.h"
+
+void
+kl_out_init(struct kl_out *out, FILE *fp, FILE *errfp, int json, int no_emoji)
+{
+	out->fp = fp;
+	out->errfp = errfp;
+	out->json = json;
+	out->emoji = !json && !no_emoji && isatty(fileno(fp));
+}
+
+/* A random UUID (version 4) for the event id. */
+static void
+event_id(char buf[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+/* Print one CloudEvents-shaped line; steals `data`. */
+static void
+emit(FILE *fp, const char *type, json_t *data)
+{
+	char id[37];
+	json_t *ev;
+
+	event_id(id);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0", "id", id, "source",
+		       "https://kubelaunch.io/", "type", type, "datacontenttype", "application/json",
+		       "data", data);
+	json_dumpf(ev, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', fp);
+	fflush(fp);
+	json_decref(ev);
+}
+
+static void
+vformat(struct kl_strbuf *sb, const char *fmt, va_list ap)
+{
+	kl_strbuf_vaddf(sb, fmt, ap);
+}
+
+void
+kl_out_step(struct kl_out *out, int current, int total, const char *name, const char *icon,
+	    const char *fmt, ...)
+{
+	struct kl_strbuf msg = KL_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (out->json) {
+		char cur[16], tot[16];
+
+		snprintf(cur, sizeof(cur), "%d", current);
+		snprintf(tot, sizeof(tot), "%d", total);
+		emit(out->fp, "io.kubelaunch.step",
+		     json_pack("{s:s, s:s, s:s, s:s}", "currentstep", cur, "totalsteps", tot, "name",
+			       name, "message", msg.buf));
+	} else if (out->emoji) {
+		fprintf(out->fp, "%s  %s\n", icon ? icon : "*", msg.buf);
+	} else {
+		fprintf(out->fp, "* %s\n", msg.buf);
+	}
+	fflush(out->fp);
+	kl_strbuf_release(&msg);
+}
+
+void
+kl_out_info(struct kl_out *out, const char *fmt, ...)
+{
+	struct kl_strbuf msg = KL_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (out->json)
+		emit(out->fp, "io.kubelaunch.info", json_pack("{s:s}", "message", msg.buf));
+	else
+		fprintf(out->fp, "%s%s\n", out->emoji ? "💡  " : "  - ", msg.buf);
+	kl_strbuf_release(&msg);
+}
+
+void
+kl_out_warn(struct kl_out *out, const char *fmt, ...)
+{
+	struct kl_strbuf msg = KL_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (out->json)
+		emit(out->fp, "io.kubelaunch.warning", json_pack("{s:s}", "message", msg.buf));
+	else
+		fprintf(out->errfp, "%s%s\n", out->emoji ? "❗  " : "! ", msg.buf);
+	kl_strbuf_release(&msg);
+}
+
+void
+kl_out_error(struct kl_out *out, const struct kl_err *err)
+{
+	if (out->json) {
+		char code[16];
+
+		snprintf(code, sizeof(code), "%d", kl_reason_exit(err->reason));
+		emit(out->fp, "io.kubelaunch.error",
+		     json_pack("{s:s, s:s, s:s, s:s}", "name", kl_reason_id(err->reason), "exitcode",
+			       code, "message", err->msg, "advice", kl_reason_advice(err->reason)));
+		return;
+	}
+	fprintf(out->errfp, "error: %s [%s]\n", err->msg, kl_reason_id(err->reason));
+	fprintf(out->errfp, "advice: %s\n", kl_reason_advice(err->reason));
+}

@@ -1,0 +1,149 @@
+/* strbuf.c: growable strings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubelaunch/strbuf.h"
+#include "kubelaunch/xalloc.h"
+
+char kl_strbuf_slopbuf[1];
+
+void
+kl_strbuf_init(struct kl_strbuf *sb, size_t hint)
+{
+	sb->alloc = sb->len = 0;
+	sb->buf = kl_strbuf_slopbuf;
+	if (hint)
+		kl_strbuf_grow(sb, hint);
+}
+
+void
+kl_strbuf_release(struct kl_strbuf *sb)
+{
+	if (sb->alloc)
+		free(sb->buf);
+	kl_strbuf_init(sb, 0);
+}
+
+char *
+kl_strbuf_detach(struct kl_strbuf *sb, size_t *len)
+{
+	char *p;
+
+	kl_strbuf_grow(sb, 0);
+	p = sb->buf;
+	if (len)
+		*len = sb->len;
+	kl_strbuf_init(sb, 0);
+	return p;
+}
+
+void
+kl_strbuf_grow(struct kl_strbuf *sb, size_t extra)
+{
+	int fresh = sb->alloc == 0;
+	size_t want = sb->len + extra + 1;
+
+	if (want <= sb->alloc)
+		return;
+	if (fresh)
+		sb->buf = NULL;
+	if (want < sb->alloc * 2)
+		want = sb->alloc * 2;
+	if (want < 64)
+		want = 64;
+	sb->buf = kl_xrealloc(sb->buf, want);
+	sb->alloc = want;
+	if (fresh)
+		sb->buf[0] = '\0';
+}
+
+void
+kl_strbuf_reset(struct kl_strbuf *sb)
+{
+	kl_strbuf_setlen(sb, 0);
+}
+
+void
+kl_strbuf_setlen(struct kl_strbuf *sb, size_t len)
+{
+	if (sb->alloc == 0)
+		return;
+	sb->len = len;
+	sb->buf[len] = '\0';
+}
+
+void
+kl_strbuf_add(struct kl_strbuf *sb, const void *data, size_t len)
+{
+	kl_strbuf_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	kl_strbuf_setlen(sb, sb->len + len);
+}
+
+void
+kl_strbuf_addstr(struct kl_strbuf *sb, const char *s)
+{
+	kl_strbuf_add(sb, s, strlen(s));
+}
+
+void
+kl_strbuf_addch(struct kl_strbuf *sb, int c)
+{
+	kl_strbuf_grow(sb, 1);
+	sb->buf[sb->len] = (char)c;
+	kl_strbuf_setlen(sb, sb->len + 1);
+}
+
+void
+kl_strbuf_vaddf(struct kl_strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	kl_strbuf_grow(sb, 64);
+	va_copy(cp, ap);
+	n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sb->alloc - sb->len) {
+		kl_strbuf_grow(sb, (size_t)n);
+		n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, ap);
+	}
+	kl_strbuf_setlen(sb, sb->len + (size_t)n);
+}
+
+void
+kl_strbuf_addf(struct kl_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kl_strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void
+kl_strbuf_rtrim(struct kl_strbuf *sb)
+{
+	size_t n = sb->len;
+
+	while (n > 0 && (sb->buf[n - 1] == '\n' || sb->buf[n - 1] == ' ' ||
+			 sb->buf[n - 1] == '\t' || sb->buf[n - 1] == '\r'))
+		n--;
+	kl_strbuf_setlen(sb, n);
+}
+
+void
+kl_strbuf_add_shquoted(struct kl_strbuf *sb, const char *s)
+{
+	kl_strbuf_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			kl_strbuf_addstr(sb, "'\\''");
+		else
+			kl_strbuf_addch(sb, *s);
+	}
+	kl_strbuf_addch(sb, '\'');
+}

@@ -1,0 +1,114 @@
+# test-lib.sh: shell end-to-end tests in git's style.
+#
+# A test script sources this file, runs test_expect_success blocks and ends with
+# test_done. Each script runs in a private trash directory that is also its HOME
+# and KUBELAUNCH_HOME; KUBECONFIG and the proxy variables are unset.
+#
+#   test_expect_success 'title' 'commands'
+#   test_must_fail cmd...        fails (exit 1..125), but a crash (signal) is a failure
+#   test_expect_code N cmd...    exits with exactly N
+#   test_cmp expected actual     diff -u
+#   test_skip_or_fail 'why'      a prerequisite is missing: in CI it fails, else skips
+#   test_done                    prints the count; exit 1 if any test failed
+#
+# Environment: KL_BIN (the kubelaunch binary, put on PATH as "kubelaunch"),
+# KL_SRC (the source tree), KL_VERBOSE=1 prints each test's output.
+
+set -u
+KL_SRC=${KL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+KL_BIN=${KL_BIN:-$KL_SRC/kubelaunch}
+test_name=$(basename "$0" .sh)
+TRASH=${KL_TRASH_ROOT:-$KL_SRC/build/trash}/$test_name
+rm -rf "$TRASH"
+mkdir -p "$TRASH/bin" "$TRASH/home"
+ln -sf "$KL_BIN" "$TRASH/bin/kubelaunch"
+export HOME="$TRASH/home"
+export KUBELAUNCH_HOME="$HOME/.kubelaunch"
+export PATH="$TRASH/bin:$PATH"
+unset KUBECONFIG http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY all_proxy ALL_PROXY
+cd "$TRASH" || exit 1
+
+test_count=0
+test_failed=0
+test_skipped=0
+test_cleanups=
+
+say() { printf '%s\n' "$*"; }
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	local title=$1 body=$2 out="$TRASH/.out.$test_count"
+	if (set -e; eval "$body") >"$out" 2>&1; then
+		say "ok $test_count - $title"
+		[ "${KL_VERBOSE:-}" = 1 ] && sed 's/^/# /' "$out"
+	else
+		test_failed=$((test_failed + 1))
+		say "not ok $test_count - $title"
+		sed 's/^/# /' "$out" | tail -n 40
+	fi
+	return 0
+}
+
+test_skip_or_fail() {
+	test_count=$((test_count + 1))
+	if [ "${CI:-}" = true ]; then
+		test_failed=$((test_failed + 1))
+		say "not ok $test_count - cannot run in CI: $1"
+	else
+		test_skipped=$((test_skipped + 1))
+		say "ok $test_count # skip $1"
+	fi
+}
+
+test_must_fail() {
+	local rc=0
+	"$@" || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		say "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ "$rc" -gt 125 ]; then
+		say "test_must_fail: '$*' died (exit $rc)" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_expect_code() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		say "test_expect_code: '$*' exited $rc, wanted $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# test_when_finished CMD: run CMD (a shell string) at test_done, even on failure.
+test_when_finished() {
+	test_cleanups="$1
+$test_cleanups"
+}
+
+test_done() {
+	[ -n "$test_cleanups" ] && (eval "$test_cleanups") >/dev/null 2>&1
+	local passed=$((test_count - test_failed - test_skipped))
+	say "# $test_name: $passed passed, $test_failed failed, $test_skipped skipped"
+	[ "$test_failed" -eq 0 ] && rm -rf "$TRASH"
+	[ "$test_failed" -eq 0 ]
+}
+
+# free_port: an unused TCP port on 127.0.0.1, chosen by the kernel.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+trap 'test_done_trap' EXIT
+test_done_trap() {
+	[ -n "$test_cleanups" ] && (eval "$test_cleanups") >/dev/null 2>&1
+	return 0
+}

@@ -111,12 +111,13 @@ bench: deps all
 	@KL_BIN=$(abspath $(BIN)) bench/run.sh
 
 # Generated documentation: the exit-code table comes from the reason table.
+GENERATED_DOCS := exitcodes.md:exit-codes kubelaunch.1:man
 docs: $(BIN)
-	@$(BIN) help exit-codes > docs/exitcodes.md
+	@for d in $(GENERATED_DOCS); do $(BIN) help $${d#*:} > docs/$${d%%:*}; done
 
 check-docs: $(BIN)
-	@$(BIN) help exit-codes | diff -u docs/exitcodes.md - >/dev/null || \
-		{ echo "docs/exitcodes.md is stale: run 'make docs'"; exit 1; }
+	@for d in $(GENERATED_DOCS); do $(BIN) help $${d#*:} | cmp -s docs/$${d%%:*} - || \
+		{ echo "docs/$${d%%:*} is stale: run 'make docs'"; exit 1; }; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kubelaunch/addons \

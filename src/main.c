@@ -19,15 +19,6 @@
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/xalloc.h"
 
-const struct kl_opt kl_global_opts[] = {
-	{ "profile", 'p', KL_OPT_STRING, "NAME", "the profile to act on", KL_DEFAULT_PROFILE },
-	{ "v", 'v', KL_OPT_INT, "N", "log verbosity: 1 info, 2 debug, also on stderr", "0" },
-	{ "output", 'o', KL_OPT_STRING, "FORMAT", "text or json", "text" },
-	{ "no-emoji", 0, KL_OPT_BOOL, NULL, "plain text even on a terminal", NULL },
-	{ "help", 'h', KL_OPT_BOOL, NULL, "show help", NULL },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 /* The index of the command name: the first argument that is neither a global
  * option nor a global option's value. 0 when there is none. */
 static int
@@ -139,9 +130,11 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 		ctx->home = kl_home_resolve(err);
 		if (ctx->home == NULL)
 			return -1;
-		/* Validate the profile before anything is created. */
+		/* Validate before anything is created. */
 		if (kl_args_has(&ctx->args, "profile") &&
 		    kl_profile_name_check(kl_args_str(&ctx->args, "profile", ""), err) != 0)
+			return -1;
+		if (ctx->cmd->check && ctx->cmd->check(ctx, err) != 0)
 			return -1;
 		if (kl_home_ensure(ctx->home, err) != 0)
 			return -1;

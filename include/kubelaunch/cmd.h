@@ -81,6 +81,8 @@ struct kl_cmd {
 	const struct kl_opt *opts; /* NULL or a table ending with { NULL } */
 	const char *const *subcommands; /* NULL-terminated, for help and completion */
 	unsigned flags;
+	/* Optional: validate the arguments before anything is created. */
+	int (*check)(struct kl_ctx *ctx, struct kl_err *err);
 	/* -1 with err set, or the exit status (0, or status's bitmask). */
 	int (*run)(struct kl_ctx *ctx, struct kl_err *err);
 };

@@ -120,6 +120,16 @@ out:
 }
 
 static int
+check(struct kl_ctx *ctx, struct kl_err *err)
+{
+	if (ctx->args.argc > 1)
+		return kl_err_set(err, KL_R_USAGE, "profile takes one NAME or 'list'");
+	if (ctx->args.argc == 1 && strcmp(ctx->args.argv[0], "list") != 0)
+		return kl_profile_name_check(ctx->args.argv[0], err);
+	return 0;
+}
+
+static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	const char *name;
@@ -128,13 +138,9 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		printf("%s\n", ctx->profile);
 		return 0;
 	}
-	if (ctx->args.argc > 1)
-		return kl_err_set(err, KL_R_USAGE, "profile takes one NAME or 'list'");
 	if (strcmp(ctx->args.argv[0], "list") == 0)
 		return list(ctx, err);
 	name = ctx->args.argv[0];
-	if (kl_profile_name_check(name, err) != 0)
-		return -1;
 	if (kl_config_update(ctx->home, "profile", name, err) != 0)
 		return -1;
 	if (!kl_profile_exists(ctx->home, name))
@@ -149,5 +155,6 @@ const struct kl_cmd kl_cmd_profile = {
 	.usage = "profile [NAME | list [-o json]]",
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.check = check,
 	.run = run,
 };

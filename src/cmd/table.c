@@ -21,6 +21,15 @@ const struct kl_cmd *const kl_commands[] = {
 	NULL,
 };
 
+const struct kl_opt kl_global_opts[] = {
+	{ "profile", 'p', KL_OPT_STRING, "NAME", "the profile to act on", "kubelaunch" },
+	{ "v", 'v', KL_OPT_INT, "N", "log verbosity: 1 info, 2 debug, also on stderr", "0" },
+	{ "output", 'o', KL_OPT_STRING, "FORMAT", "text or json", "text" },
+	{ "no-emoji", 0, KL_OPT_BOOL, NULL, "plain text even on a terminal", NULL },
+	{ "help", 'h', KL_OPT_BOOL, NULL, "show help", NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
 const struct kl_cmd *
 kl_command_find(const char *name)
 {

@@ -193,7 +193,9 @@ kl_suggest_init(struct kl_suggest *s, const char *word)
 void
 kl_suggest_try(struct kl_suggest *s, const char *candidate)
 {
-	size_t d = kl_levenshtein(s->word, candidate);
+	size_t n = strlen(s->word);
+	/* A prefix of a name is a near miss, never a match (no prefix matching). */
+	size_t d = n >= 2 && strncmp(candidate, s->word, n) == 0 ? 1 : kl_levenshtein(s->word, candidate);
 
 	if (d < s->bestd) {
 		s->bestd = d;

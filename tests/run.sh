@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# run.sh: every test, one line each, then "N passed, N failed".
+# Usage: tests/run.sh [PATTERN]   (PATTERN selects tests/t/tNNNN-*.sh by substring)
+set -u
+cd "$(dirname "$0")/.."
+export KL_SRC=$PWD
+: "${KL_BIN:?KL_BIN must name the kubelaunch binary}"
+export KL_BIN KL_TRASH_ROOT=${KL_TRASH_ROOT:-$PWD/build/trash}
+pattern=${1:-}
+passed=0 failed=0 skipped=0
+
+tally() {
+	local line
+	line=$(grep -E '^# [^ ]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "not ok - $2 ended without a count (exit $3)"
+		failed=$((failed + 1))
+		return
+	fi
+	local p f s
+	read -r p f s <<<"$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')"
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+	if [ "$f" -eq 0 ] && [ "$3" -ne 0 ]; then
+		echo "not ok - $line, but exited $3"
+		failed=$((failed + 1))
+	fi
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if [ -n "${KL_UNIT:-}" ] && { [ -z "$pattern" ] || [ "$pattern" = unit ]; }; then
+	rc=0; "$KL_UNIT" | tee "$log" || rc=$?
+	tally "$log" unit "$rc"
+fi
+for t in tests/t/t[0-9]*.sh; do
+	case $t in *"$pattern"*) ;; *) continue ;; esac
+	[ "$pattern" = unit ] && continue
+	start=$(date +%s)
+	rc=0; bash "$t" >"$log" 2>&1 || rc=$?
+	sed -n '/^ok\|^not ok\|^#/p' "$log"
+	echo "# $(basename "$t"): $(( $(date +%s) - start ))s"
+	tally "$log" "$(basename "$t")" "$rc"
+done
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" -eq 0 ]

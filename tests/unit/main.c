@@ -1,0 +1,68 @@
+/* main.c: run every registered unit test; "ok N - name", then "N passed, N failed". */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kubelaunch/fs.h"
+#include "unit.h"
+
+static struct kl_unit_test *head, **tail = &head;
+int kl_unit_failed_checks;
+static char tmpdir[64];
+
+void
+kl_unit_register(struct kl_unit_test *t)
+{
+	*tail = t;
+	tail = &t->next;
+}
+
+void
+kl_unit_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	kl_unit_failed_checks++;
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+const char *
+kl_unit_tmpdir(void)
+{
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/kl-unit.XXXXXX");
+		if (mkdtemp(tmpdir) == NULL)
+			abort();
+	}
+	return tmpdir;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = 0, passed = 0, failed = 0;
+
+	for (struct kl_unit_test *t = head; t; t = t->next) {
+		int before = kl_unit_failed_checks;
+
+		if (argc > 1 && strstr(t->name, argv[1]) == NULL)
+			continue;
+		t->fn();
+		n++;
+		if (kl_unit_failed_checks == before) {
+			passed++;
+			printf("ok %d - unit/%s\n", n, t->name);
+		} else {
+			failed++;
+			printf("not ok %d - unit/%s\n", n, t->name);
+		}
+	}
+	if (tmpdir[0])
+		kl_remove_tree(tmpdir, NULL);
+	printf("# unit: %d passed, %d failed, 0 skipped\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+/* strbuf and shell quoting. */
+#include <stdlib.h>
+
+#include "kubelaunch/strbuf.h"
+#include "unit.h"
+
+KL_TEST(strbuf_grows_and_detaches)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	char *s;
+	size_t len;
+
+	CHECK_STR(sb.buf, "");
+	for (int i = 0; i < 1000; i++)
+		kl_strbuf_addf(&sb, "%d,", i % 10);
+	CHECK_INT(sb.len, 2000);
+	kl_strbuf_addstr(&sb, "  \n");
+	kl_strbuf_rtrim(&sb);
+	CHECK_INT(sb.len, 2000);
+	s = kl_strbuf_detach(&sb, &len);
+	CHECK_INT(len, 2000);
+	CHECK_STR(sb.buf, "");
+	free(s);
+	kl_strbuf_release(&sb);
+}
+
+KL_TEST(shell_quoting_table)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "'plain'" },
+		{ "", "''" },
+		{ "a b", "'a b'" },
+		{ "it's", "'it'\\''s'" },
+		{ "$(rm -rf /)", "'$(rm -rf /)'" },
+		{ "line\nbreak", "'line\nbreak'" },
+		{ "\"q\" `x` \\", "'\"q\" `x` \\'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kl_strbuf sb = KL_STRBUF_INIT;
+
+		kl_strbuf_add_shquoted(&sb, cases[i].in);
+		CHECK_STR(sb.buf, cases[i].out);
+		kl_strbuf_release(&sb);
+	}
+}

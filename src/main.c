@@ -44,21 +44,19 @@ find_command(int argc, char **argv)
 	return 0;
 }
 
-static int
+static void
 open_run_log(struct kl_ctx *ctx)
 {
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	char *path;
-	int rc;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	path = kl_xasprintf("%s/logs/%s_%s_%d.log", ctx->home, ctx->cmd->name, stamp, (int)getpid());
-	rc = kl_log_open(path);
+	kl_log_open(path);
 	free(path);
-	return rc;
 }
 
 /* The profile: -p, else the "profile" config key, else the default. */
@@ -138,9 +136,7 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 			return -1;
 		if (kl_home_ensure(ctx->home, err) != 0)
 			return -1;
-		if (open_run_log(ctx) != 0)
-			kl_out_warn(ctx->out, "cannot open a log file under '%s/logs'", ctx->home);
-		kl_info("kubelaunch %s: args %d", ctx->cmd->name, argc);
+		open_run_log(ctx);
 	}
 	if (choose_profile(ctx, err) != 0)
 		return -1;

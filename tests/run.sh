@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: every test, one line each, then "N passed, N failed".
-# Usage: tests/run.sh [PATTERN]   (PATTERN selects tests/t/tNNNN-*.sh by substring)
+# Usage: tests/run.sh [PATTERN]
+#   PATTERN selects tests/t/tNNNN-*.sh by substring; "unit" runs the unit tests only;
+#   "fast" runs the unit tests and the scripts that boot no VM and no cluster
+#   (those say "# slow" in their first lines).
 set -u
 cd "$(dirname "$0")/.."
 export KL_SRC=$PWD
@@ -28,12 +31,16 @@ tally() {
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if [ -n "${KL_UNIT:-}" ] && { [ -z "$pattern" ] || [ "$pattern" = unit ]; }; then
+if [ -n "${KL_UNIT:-}" ] && { [ -z "$pattern" ] || [ "$pattern" = unit ] || [ "$pattern" = fast ]; }; then
 	rc=0; "$KL_UNIT" | tee "$log" || rc=$?
 	tally "$log" unit "$rc"
 fi
 for t in tests/t/t[0-9]*.sh; do
-	case $t in *"$pattern"*) ;; *) continue ;; esac
+	if [ "$pattern" = fast ]; then
+		head -n 5 "$t" | grep -q '^# slow' && continue
+	else
+		case $t in *"$pattern"*) ;; *) continue ;; esac
+	fi
 	[ "$pattern" = unit ] && continue
 	start=$(date +%s)
 	rc=0; bash "$t" >"$log" 2>&1 || rc=$?

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,15 +21,81 @@ kl_log_set_stderr_level(int level)
 	stderr_level = level;
 }
 
+struct old_log {
+	time_t mtime;
+	char *path;
+};
+
+static int
+by_mtime(const void *a, const void *b)
+{
+	const struct old_log *x = a, *y = b;
+
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+/* Keep the newest `keep` run logs in the log's directory. */
+static void
+prune(const char *path, size_t keep)
+{
+	char *dir = kl_xstrdup(path), *slash = strrchr(dir, '/');
+	struct old_log *logs = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (slash)
+		*slash = '\0';
+	d = slash ? opendir(dir) : NULL;
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat st;
+		char *p;
+
+		if (strstr(de->d_name, ".log") == NULL)
+			continue;
+		p = kl_xasprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &st) != 0) {
+			free(p);
+			continue;
+		}
+		logs = kl_xrealloc(logs, (n + 1) * sizeof(*logs));
+		logs[n].mtime = st.st_mtime;
+		logs[n++].path = p;
+	}
+	if (d)
+		closedir(d);
+	qsort(logs, n, sizeof(*logs), by_mtime);
+	for (size_t i = 0; i < n; i++) {
+		if (i + keep < n)
+			unlink(logs[i].path);
+		free(logs[i].path);
+	}
+	free(logs);
+	free(dir);
+}
+
+/* The file is created on the first message, so read-only runs leave none. */
 int
 kl_log_open(const char *path)
 {
 	kl_log_close();
-	log_fp = fopen(path, "ae");
-	if (log_fp == NULL)
-		return -1;
 	log_file = kl_xstrdup(path);
 	return 0;
+}
+
+static FILE *
+log_stream(void)
+{
+	if (log_fp == NULL && log_file != NULL) {
+		log_fp = fopen(log_file, "ae");
+		if (log_fp == NULL) {
+			free(log_file);
+			log_file = NULL;
+		} else {
+			prune(log_file, 100);
+		}
+	}
+	return log_fp;
 }
 
 void
@@ -55,7 +123,7 @@ kl_log(enum kl_log_level level, const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 
-	if (log_fp == NULL && (int)level > stderr_level)
+	if (log_stream() == NULL && (int)level > stderr_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

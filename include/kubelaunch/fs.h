@@ -18,6 +18,8 @@ int kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 /* Remove a directory tree (no symlink following). Missing is fine. */
 int kl_remove_tree(const char *path, struct kl_err *err);
 int kl_path_exists(const char *path);
+/* The full path of an executable found in $PATH, or NULL; a new string. */
+char *kl_find_program(const char *name);
 int kl_is_dir(const char *path);
 
 /* Advisory lock on `path` (created 0600 if missing). timeout_ms < 0 waits forever,

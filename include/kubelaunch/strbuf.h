@@ -26,6 +26,8 @@ void kl_strbuf_addch(struct kl_strbuf *sb, int c);
 void kl_strbuf_addf(struct kl_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kl_strbuf_vaddf(struct kl_strbuf *sb, const char *fmt, va_list ap);
 void kl_strbuf_rtrim(struct kl_strbuf *sb);
+/* Append s escaped for XML text and attribute values (&, <, >, ', "). */
+void kl_strbuf_add_xml_escaped(struct kl_strbuf *sb, const char *s);
 /* Append s quoted for a POSIX shell: 'it'\''s'. */
 void kl_strbuf_add_shquoted(struct kl_strbuf *sb, const char *s);
 

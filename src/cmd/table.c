@@ -7,16 +7,36 @@
 
 extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
+extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
+extern const struct kl_cmd kl_cmd_ip;
+extern const struct kl_cmd kl_cmd_pause;
 extern const struct kl_cmd kl_cmd_profile;
+extern const struct kl_cmd kl_cmd_ssh;
+extern const struct kl_cmd kl_cmd_ssh_host;
+extern const struct kl_cmd kl_cmd_ssh_key;
+extern const struct kl_cmd kl_cmd_start;
+extern const struct kl_cmd kl_cmd_status;
+extern const struct kl_cmd kl_cmd_stop;
+extern const struct kl_cmd kl_cmd_unpause;
 extern const struct kl_cmd kl_cmd_version;
 
 /* Sorted by name. Adding a command: one new file and one line here. */
 const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_completion,
 	&kl_cmd_config,
+	&kl_cmd_delete,
 	&kl_cmd_help,
+	&kl_cmd_ip,
+	&kl_cmd_pause,
 	&kl_cmd_profile,
+	&kl_cmd_ssh,
+	&kl_cmd_ssh_host,
+	&kl_cmd_ssh_key,
+	&kl_cmd_start,
+	&kl_cmd_status,
+	&kl_cmd_stop,
+	&kl_cmd_unpause,
 	&kl_cmd_version,
 	NULL,
 };

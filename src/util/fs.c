@@ -166,6 +166,27 @@ kl_path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+char *
+kl_find_program(const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? kl_xstrdup(name) : NULL;
+	for (p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t len = strcspn(p, ":");
+		char *cand = kl_xasprintf("%.*s/%s", (int)len, p, name);
+
+		if (len > 0 && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
 int
 kl_is_dir(const char *path)
 {

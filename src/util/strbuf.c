@@ -147,3 +147,18 @@ kl_strbuf_add_shquoted(struct kl_strbuf *sb, const char *s)
 	}
 	kl_strbuf_addch(sb, '\'');
 }
+
+void
+kl_strbuf_add_xml_escaped(struct kl_strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': kl_strbuf_addstr(sb, "&amp;"); break;
+		case '<': kl_strbuf_addstr(sb, "&lt;"); break;
+		case '>': kl_strbuf_addstr(sb, "&gt;"); break;
+		case '\'': kl_strbuf_addstr(sb, "&apos;"); break;
+		case '"': kl_strbuf_addstr(sb, "&quot;"); break;
+		default: kl_strbuf_addch(sb, *s);
+		}
+	}
+}

@@ -1,0 +1,13 @@
+/* proc.h: long-lived child processes (vfkit, a supervised kubelet, a port proxy). */
+#ifndef KL_PROC_H
+#define KL_PROC_H
+
+#include <sys/types.h>
+
+#include "kubelaunch/err.h"
+
+/* Start argv in its own session, detached from us, stdout and stderr appended to
+ * `log_path` (or /dev/null), stdin from /dev/null. *pid is the child's PID. */
+int kl_spawn_detached(const char *const *argv, const char *log_path, pid_t *pid, struct kl_err *err);
+
+#endif

@@ -1,0 +1,146 @@
+/* cluster.c: a profile with its machine; connecting to it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/log.h"
+#include "kubelaunch/xalloc.h"
+
+int
+kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err)
+{
+	const struct kl_driver_ops *d;
+	const char *dname;
+
+	memset(c, 0, sizeof(*c));
+	c->home = home;
+	if (kl_profile_load(home, name, &c->profile, err) != 0)
+		return -1;
+	dname = kl_profile_str(&c->profile, "Driver", "");
+	d = kl_driver_find(dname);
+	if (d == NULL)
+		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "profile '%s' names an unknown driver '%s'", name, dname);
+	c->machine = kl_machine_new(home, name, d);
+	kl_cluster_spec(c);
+	return kl_machine_load_state(c->machine, err);
+}
+
+int
+kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err)
+{
+	enum kl_machine_state st;
+
+	if (kl_cluster_open(home, name, c, err) != 0 || kl_driver_state(c->machine, &st, err) != 0)
+		return -1;
+	if (st != KL_STATE_RUNNING)
+		return kl_err_set(err, KL_R_GUEST_NOT_RUNNING, "\"%s\" is not running (%s)", name,
+				  kl_machine_state_name(st));
+	return 0;
+}
+
+void
+kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
+		struct kl_cluster *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->home = home;
+	c->profile.name = kl_xstrdup(name);
+	c->profile.cfg = json_incref(settings);
+	json_object_set_new(settings, "Driver", json_string(d->name));
+	c->machine = kl_machine_new(home, name, d);
+	kl_cluster_spec(c);
+}
+
+void
+kl_cluster_release(struct kl_cluster *c)
+{
+	kl_profile_release(&c->profile);
+	kl_machine_free(c->machine);
+	c->machine = NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? kl_xstrdup(s) : NULL;
+}
+
+void
+kl_cluster_spec(struct kl_cluster *c)
+{
+	struct kl_machine_spec *s = &c->machine->spec;
+	const struct kl_profile *p = &c->profile;
+
+	s->cpus = (int)kl_profile_int(p, "CPUs", 2);
+	s->memory_mib = kl_profile_int(p, "MemoryMiB", 4096);
+	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 20480);
+	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 8443);
+	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 22);
+	free(s->iso_path);
+	s->iso_path = dup_or_null(kl_profile_str(p, "ISO", NULL));
+	free(s->libvirt_uri);
+	s->libvirt_uri = dup_or_null(kl_profile_str(p, "LibvirtURI", NULL));
+	free(s->ssh_ip);
+	s->ssh_ip = dup_or_null(kl_profile_str(p, "SSHIPAddress", NULL));
+	free(s->ssh_user);
+	s->ssh_user = dup_or_null(kl_profile_str(p, "SSHUser", NULL));
+	free(s->ssh_key);
+	s->ssh_key = dup_or_null(kl_profile_str(p, "SSHKey", NULL));
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+struct kl_runner *
+kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+{
+	struct kl_machine *m = c->machine;
+	long long deadline = now_ms() + timeout_ms;
+	struct kl_ssh_endpoint ep;
+	struct kl_runner *r;
+
+	if (m->driver->caps & KL_CAP_HOST)
+		return kl_runner_local_new();
+	memset(&ep, 0, sizeof(ep));
+	if (kl_driver_ssh_endpoint(m, &ep, err) != 0)
+		return NULL;
+	/* Short rounds, so that a machine that dies while booting is noticed. */
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct kl_ssh_target t = {
+			.host = ep.addr.host, .port = ep.addr.port, .user = ep.user, .key_path = ep.key_path,
+			.known_hosts = ep.known_hosts, .connect_timeout_ms = 5000,
+			.retry_ms = (int)(left < 5000 ? (left > 0 ? left : 0) : 5000),
+		};
+		enum kl_machine_state st = KL_STATE_RUNNING;
+
+		r = kl_runner_ssh_new(&t, err);
+		if (r != NULL || err->reason == KL_R_GUEST_HOSTKEY)
+			return r;
+		if (kl_driver_state(m, &st, NULL) == 0 && (st == KL_STATE_STOPPED || st == KL_STATE_NONEXISTENT ||
+							   st == KL_STATE_ERROR)) {
+			char *serial = kl_machine_path(m, "serial.log"), tail[700];
+
+			kl_file_tail(serial, 5, tail, sizeof(tail));
+			free(serial);
+			kl_err_set(err, KL_R_GUEST_BOOT, "'%s' stopped while booting (%s); the last lines of its "
+				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
+			return NULL;
+		}
+		if (now_ms() >= deadline) {
+			kl_err_set(err, KL_R_GUEST_SSH, "no SSH answer from '%s' at %s:%d after %d s", m->name,
+				   ep.addr.host, ep.addr.port, timeout_ms / 1000);
+			return NULL;
+		}
+		kl_debug("ssh to %s:%d not ready: %s", ep.addr.host, ep.addr.port, err->msg);
+	}
+}

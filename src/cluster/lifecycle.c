@@ -1,0 +1,134 @@
+/* lifecycle.c: start, stop and delete of a cluster, as steps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/home.h"
+#include "kubelaunch/image.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/log.h"
+#include "kubelaunch/out.h"
+#include "kubelaunch/xalloc.h"
+
+#define STEP(o, name, icon, ...) kl_out_step((o)->out, ++(o)->step, (o)->total, name, icon, __VA_ARGS__)
+
+static int
+prepare_image(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
+{
+	const char *url = kl_profile_str(&c->profile, "ISOURL", kl_image_default_url());
+	char *path = NULL;
+
+	STEP(o, "Checking Image", "💿", "Checking the guest image %s", url);
+	if (kl_image_resolve(c->home, url, &path, err) != 0)
+		return -1;
+	json_object_set_new(c->profile.cfg, "ISO", json_string(path));
+	free(path);
+	kl_cluster_spec(c);
+	return 0;
+}
+
+static int
+boot_machine(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
+{
+	struct kl_machine *m = c->machine;
+	enum kl_machine_state st;
+	const char *kind = (m->driver->caps & KL_CAP_VM) ? "VM" : "machine";
+
+	if (kl_driver_state(m, &st, err) != 0)
+		return -1;
+	switch (st) {
+	case KL_STATE_NONEXISTENT:
+		STEP(o, "Creating VM", "🔥", "Creating %s %s (CPUs=%d, Memory=%lldMiB, Disk=%lldMiB) ...",
+		     m->driver->name, kind, m->spec.cpus, m->spec.memory_mib, m->spec.disk_mib);
+		if (kl_driver_create(m, err) != 0 || kl_driver_start(m, err) != 0)
+			return -1;
+		break;
+	case KL_STATE_RUNNING:
+	case KL_STATE_STARTING:
+		STEP(o, "Updating Running", "🏃", "Updating the running %s %s \"%s\" ...", m->driver->name, kind,
+		     m->name);
+		break;
+	case KL_STATE_PAUSED:
+		STEP(o, "Resuming", "⏯", "Resuming the paused %s %s \"%s\" ...", m->driver->name, kind, m->name);
+		if (kl_driver_unpause(m, err) != 0)
+			return -1;
+		break;
+	default:
+		STEP(o, "Restarting VM", "🔄", "Restarting the existing %s %s \"%s\" ...", m->driver->name, kind,
+		     m->name);
+		if (st == KL_STATE_ERROR && kl_driver_kill(m, err) != 0)
+			return -1;
+		if (kl_driver_start(m, err) != 0)
+			return -1;
+	}
+	if (json_is_string(json_object_get(m->state, "Accel")) &&
+	    strcmp(kl_json_str(m->state, "Accel"), "tcg") == 0)
+		kl_out_warn(o->out, "KVM is not usable here (%s): the VM runs under software emulation, "
+			    "which is much slower", kl_json_str(m->state, "AccelWhy"));
+	return 0;
+}
+
+int
+kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
+{
+	struct kl_machine *m = c->machine;
+	struct kl_ssh_endpoint ep;
+	struct kl_runner *r = NULL;
+	int rc = -1;
+
+	if (o->total == 0)
+		o->total = (m->driver->caps & KL_CAP_VM) ? 4 : 3;
+	if (o->step == 0)
+		o->step = 1;
+	if ((m->driver->caps & KL_CAP_VM) && prepare_image(c, o, err) != 0)
+		goto out;
+	/* Save the profile first: a failed start leaves something to delete. */
+	if (kl_profile_save(c->home, &c->profile, err) != 0)
+		goto out;
+	if (boot_machine(c, o, err) != 0)
+		goto out;
+	if (!(m->driver->caps & KL_CAP_HOST)) {
+		memset(&ep, 0, sizeof(ep));
+		if (kl_driver_ssh_endpoint(m, &ep, err) != 0)
+			goto out;
+		STEP(o, "Waiting for SSH", "📡", "Waiting for SSH on %s:%d ...", ep.addr.host, ep.addr.port);
+	}
+	if ((r = kl_cluster_connect(c, o->wait_timeout_ms, err)) == NULL)
+		goto out;
+	if (!o->no_kubernetes) {
+		kl_err_set(err, KL_R_UNSUPPORTED, "Kubernetes bootstrap is not available in this build yet; "
+			   "start with --no-kubernetes");
+		goto out;
+	}
+	STEP(o, "Done", "🏄", "Done! The machine \"%s\" is running without Kubernetes", m->name);
+	rc = 0;
+out:
+	kl_runner_free(r);
+	return rc;
+}
+
+int
+kl_cluster_stop(struct kl_cluster *c, struct kl_err *err)
+{
+	if (c->machine->driver->stop == NULL)
+		return 0; /* nothing to stop at the machine level (none, ssh) */
+	return kl_driver_stop(c->machine, 120 * 1000, err);
+}
+
+int
+kl_cluster_delete(struct kl_cluster *c, struct kl_err *err)
+{
+	char *pdir = kl_profile_dir(c->home, c->profile.name);
+	int rc = -1;
+
+	if (c->machine && c->machine->driver->remove && kl_driver_remove(c->machine, err) != 0)
+		goto out;
+	if (c->machine && kl_remove_tree(c->machine->dir, err) != 0)
+		goto out;
+	rc = kl_remove_tree(pdir, err);
+out:
+	free(pdir);
+	return rc;
+}

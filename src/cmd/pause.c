@@ -1,0 +1,51 @@
+/* pause.c: `kubelaunch pause` and `unpause`: freeze and thaw the machine where the
+ * driver can (qemu, kvm2, vfkit). One file: the two are mirror images. */
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/out.h"
+
+static int
+toggle(struct kl_ctx *ctx, int pause, struct kl_err *err)
+{
+	struct kl_cluster c;
+	int rc = -1;
+
+	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0)
+		goto out;
+	if ((pause ? kl_driver_pause(c.machine, err) : kl_driver_unpause(c.machine, err)) != 0)
+		goto out;
+	kl_out_step(ctx->out, 1, 1, pause ? "Paused" : "Unpaused", pause ? "⏸" : "⏯", "%s \"%s\"",
+		    pause ? "Paused" : "Unpaused", ctx->profile);
+	rc = 0;
+out:
+	kl_cluster_release(&c);
+	return rc;
+}
+
+static int
+run_pause(struct kl_ctx *ctx, struct kl_err *err)
+{
+	return toggle(ctx, 1, err);
+}
+
+static int
+run_unpause(struct kl_ctx *ctx, struct kl_err *err)
+{
+	return toggle(ctx, 0, err);
+}
+
+const struct kl_cmd kl_cmd_pause = {
+	.name = "pause",
+	.summary = "Freeze the machine (qemu, kvm2 and vfkit drivers)",
+	.usage = "pause",
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.run = run_pause,
+};
+
+const struct kl_cmd kl_cmd_unpause = {
+	.name = "unpause",
+	.summary = "Thaw a paused machine",
+	.usage = "unpause",
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.run = run_unpause,
+};

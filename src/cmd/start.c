@@ -1,0 +1,248 @@
+/* start.c: `kubelaunch start`: settle the settings, then bring the cluster up. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#include <jansson.h>
+
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/config.h"
+#include "kubelaunch/home.h"
+#include "kubelaunch/image.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/out.h"
+#include "kubelaunch/units.h"
+#include "kubelaunch/xalloc.h"
+
+static const struct kl_opt opts[] = {
+	{ "driver", 'd', KL_OPT_STRING, "NAME", "qemu, kvm2 (libvirt), none, ssh or vfkit; chosen by health when not given", NULL },
+	{ "cpus", 0, KL_OPT_INT, "N", "CPUs of the machine", "2" },
+	{ "memory", 0, KL_OPT_SIZE, "SIZE", "memory of the machine (4096, 4g, 4GiB)", "a quarter of the host's, 2-6GiB" },
+	{ "disk-size", 0, KL_OPT_SIZE, "SIZE", "size of the machine's data disk", "20g" },
+	{ "iso-url", 0, KL_OPT_STRING, "URL", "the guest image (file://, http://, https://), verified against URL.sha256", NULL },
+	{ "kubernetes-version", 0, KL_OPT_STRING, "VERSION", "stable, latest or vX.Y.Z", "stable" },
+	{ "container-runtime", 0, KL_OPT_STRING, "NAME", "the container runtime", "containerd" },
+	{ "apiserver-port", 0, KL_OPT_INT, "PORT", "the API server's port in the machine", "8443" },
+	{ "libvirt-uri", 0, KL_OPT_STRING, "URI", "the libvirt connection (kvm2)", "qemu:///system" },
+	{ "ssh-ip-address", 0, KL_OPT_STRING, "ADDR", "the machine's address (ssh driver)", NULL },
+	{ "ssh-user", 0, KL_OPT_STRING, "USER", "the user to log in as (ssh driver)", "root" },
+	{ "ssh-key", 0, KL_OPT_STRING, "PATH", "the private key to log in with (ssh driver)", NULL },
+	{ "ssh-port", 0, KL_OPT_INT, "PORT", "the SSH port (ssh driver)", "22" },
+	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
+	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "how long to wait for the machine and its components", "6m" },
+	{ "delete-on-failure", 0, KL_OPT_BOOL, NULL, "delete a machine that this start created when the start fails", NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+/* A quarter of the host's memory, within 2-6 GiB. */
+static long long
+default_memory_mib(void)
+{
+	struct sysinfo si;
+	long long mib = 4096;
+
+	if (sysinfo(&si) == 0)
+		mib = (long long)si.totalram * si.mem_unit / (1024 * 1024) / 4;
+	return mib < 2048 ? 2048 : mib > 6144 ? 6144 : mib;
+}
+
+/* One setting: the flag, else the user's default (config set), else `def`. */
+static json_t *
+pick(struct kl_ctx *ctx, json_t *cfg, const char *flag, json_t *def, struct kl_err *err)
+{
+	const char *v = kl_args_str(&ctx->args, flag, NULL);
+	const struct kl_config_key *key = kl_config_key_find(flag);
+	json_t *j;
+
+	if (v && key) {
+		if (kl_config_value_parse(key, v, &j, err) != 0) {
+			json_decref(def);
+			return NULL;
+		}
+		json_decref(def);
+		return j;
+	}
+	if (v) {
+		json_decref(def);
+		return json_string(v);
+	}
+	if ((j = json_object_get(cfg, flag)) != NULL) {
+		json_decref(def);
+		return json_incref(j);
+	}
+	return def;
+}
+
+/* The first fields of settle's table: the machine's shape. */
+#define SHAPE_FIELDS 3
+
+/* The profile's settings: flags over config defaults over built-in defaults. For an
+ * existing profile the machine's shape stays as it was (a warning says so). */
+static int
+settle(struct kl_ctx *ctx, json_t *existing, json_t **out, struct kl_err *err)
+{
+	static const struct {
+		const char *flag, *field;
+	} fields[] = {
+		{ "cpus", "CPUs" }, { "memory", "MemoryMiB" }, { "disk-size", "DiskSizeMiB" },
+		{ "kubernetes-version", "KubernetesVersion" }, { "container-runtime", "ContainerRuntime" },
+		{ "apiserver-port", "APIServerPort" }, { "iso-url", "ISOURL" }, { "libvirt-uri", "LibvirtURI" },
+		{ "ssh-ip-address", "SSHIPAddress" }, { "ssh-user", "SSHUser" }, { "ssh-key", "SSHKey" },
+		{ "ssh-port", "SSHPort" },
+	};
+	json_t *cfg = NULL, *s = existing ? json_deep_copy(existing) : json_object();
+	int rc = -1;
+
+	if (kl_config_load(ctx->home, &cfg, err) != 0)
+		goto out;
+	for (size_t i = 0; i < KL_ARRAY_SIZE(fields); i++) {
+		const char *f = fields[i].field;
+		json_t *def = json_object_get(s, f) ? json_incref(json_object_get(s, f)) :
+			      strcmp(f, "CPUs") == 0 ? json_integer(2) :
+			      strcmp(f, "MemoryMiB") == 0 ? json_integer(default_memory_mib()) :
+			      strcmp(f, "DiskSizeMiB") == 0 ? json_integer(20480) :
+			      strcmp(f, "KubernetesVersion") == 0 ? json_string("stable") :
+			      strcmp(f, "ContainerRuntime") == 0 ? json_string("containerd") :
+			      strcmp(f, "APIServerPort") == 0 ? json_integer(8443) :
+			      strcmp(f, "ISOURL") == 0 ? json_string(kl_image_default_url()) : NULL;
+		json_t *v;
+
+		/* An existing machine keeps its shape. */
+		if (existing && json_object_get(existing, f) && i < SHAPE_FIELDS) {
+			if (kl_args_has(&ctx->args, fields[i].flag))
+				kl_out_warn(ctx->out, "'%s' exists: its %s cannot change; delete it first to change it",
+					    ctx->profile, fields[i].flag);
+			json_decref(def);
+			continue;
+		}
+		if ((v = pick(ctx, existing ? NULL : cfg, fields[i].flag, def, err)) == NULL &&
+		    kl_args_has(&ctx->args, fields[i].flag))
+			goto out;
+		if (v)
+			json_object_set_new(s, f, v);
+	}
+	if (kl_args_bool(&ctx->args, "no-kubernetes"))
+		json_object_set_new(s, "NoKubernetes", json_true());
+	if (json_integer_value(json_object_get(s, "CPUs")) < 2) {
+		kl_err_set(err, KL_R_RSRC_CORES, "'--cpus' must be at least 2");
+		goto out;
+	}
+	if (json_integer_value(json_object_get(s, "MemoryMiB")) < 1800) {
+		kl_err_set(err, KL_R_RSRC_MEMORY, "'--memory' must be at least 1800MiB");
+		goto out;
+	}
+	*out = json_incref(s);
+	rc = 0;
+out:
+	json_decref(cfg);
+	json_decref(s);
+	return rc;
+}
+
+/* The driver: an existing profile keeps its own (a different --driver is a warning,
+ * never a silent switch); else --driver, the config default, or the best healthy one. */
+static const struct kl_driver_ops *
+choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
+{
+	const char *want = kl_args_str(&ctx->args, "driver", NULL), *have = kl_json_str(existing, "Driver");
+	const struct kl_driver_ops *d;
+	json_t *cfg = NULL;
+	char why[512];
+
+	if (have) {
+		d = kl_driver_find(have);
+		if (want && d && kl_driver_find(want) != d)
+			kl_out_warn(ctx->out, "the existing '%s' cluster was created with the %s driver, not %s; "
+				    "using %s. To change it: kubelaunch delete -p %s", ctx->profile, d->name, want,
+				    d->name, ctx->profile);
+		if (d == NULL) {
+			kl_err_set(err, KL_R_CONFIG_CORRUPT, "profile '%s' names an unknown driver '%s'", ctx->profile, have);
+			return NULL;
+		}
+		kl_out_step(ctx->out, 1, 4, "Selecting Driver", "✨", "Using the %s driver based on existing profile",
+			    d->name);
+		return kl_driver_check(d, err) == 0 ? d : NULL;
+	}
+	if (want == NULL) {
+		if (kl_config_load(ctx->home, &cfg, err) != 0)
+			return NULL;
+		want = kl_json_str(cfg, "driver");
+	}
+	if (want) {
+		d = kl_driver_find(want);
+		if (d == NULL) {
+			struct kl_suggest s;
+
+			kl_suggest_init(&s, want);
+			for (const struct kl_driver_ops *const *x = kl_drivers; *x; x++)
+				kl_suggest_try(&s, (*x)->name);
+			kl_err_set(err, KL_R_DRIVER_NOT_FOUND, "unknown driver '%s'%s%s%s", want,
+				   s.best ? "; did you mean '" : "", s.best ? s.best : "", s.best ? "'?" : "");
+		} else {
+			kl_out_step(ctx->out, 1, 4, "Selecting Driver", "✨",
+				    "Using the %s driver based on user configuration", d->name);
+			if (kl_driver_check(d, err) != 0)
+				d = NULL;
+		}
+		json_decref(cfg);
+		return d;
+	}
+	json_decref(cfg);
+	if ((d = kl_driver_choose(why, sizeof(why), err)) != NULL)
+		kl_out_step(ctx->out, 1, 4, "Selecting Driver", "✨", "Using the %s driver: %s", d->name, why);
+	return d;
+}
+
+static int
+check(struct kl_ctx *ctx, struct kl_err *err)
+{
+	if (ctx->args.argc > 0)
+		return kl_err_set(err, KL_R_USAGE, "start takes no arguments (got '%s')", ctx->args.argv[0]);
+	return 0;
+}
+
+static int
+run(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct kl_cluster c = { 0 };
+	struct kl_profile old = { 0 };
+	json_t *settings = NULL;
+	const struct kl_driver_ops *d;
+	struct kl_start_opts so = { 0 };
+	int rc = -1, existed = kl_profile_exists(ctx->home, ctx->profile);
+
+	if (existed && kl_profile_load(ctx->home, ctx->profile, &old, err) != 0)
+		goto out;
+	if ((d = choose_driver(ctx, old.cfg, err)) == NULL)
+		goto out;
+	if (settle(ctx, old.cfg, &settings, err) != 0)
+		goto out;
+	kl_cluster_init(ctx->home, ctx->profile, settings, d, &c);
+	so.out = ctx->out;
+	so.wait_timeout_ms = (int)kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
+	so.no_kubernetes = json_is_true(json_object_get(settings, "NoKubernetes"));
+	rc = kl_cluster_start(&c, &so, err);
+	if (rc != 0 && !existed && kl_args_bool(&ctx->args, "delete-on-failure")) {
+		struct kl_err ignored;
+
+		kl_out_warn(ctx->out, "deleting '%s' after the failed start (--delete-on-failure)", ctx->profile);
+		kl_cluster_delete(&c, &ignored);
+	}
+out:
+	kl_cluster_release(&c);
+	kl_profile_release(&old);
+	json_decref(settings);
+	return rc;
+}
+
+const struct kl_cmd kl_cmd_start = {
+	.name = "start",
+	.summary = "Start a local Kubernetes cluster",
+	.usage = "start [--driver NAME] [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes] ...",
+	.opts = opts,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.check = check,
+	.run = run,
+};

@@ -1,0 +1,44 @@
+/* status.c: `kubelaunch status [-o json]`; the exit code is a bitmask:
+ * 1 host not running, 2 cluster not running, 4 kubeconfig/Kubernetes not OK. */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/cmd.h"
+
+static int
+run(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct kl_cluster c;
+	enum kl_machine_state st = KL_STATE_ERROR;
+	const char *host;
+	int rc = -1;
+
+	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0)
+		goto out;
+	if (kl_driver_state(c.machine, &st, err) != 0)
+		goto out;
+	host = kl_machine_state_name(st);
+	if (ctx->output == KL_OUTPUT_JSON) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "Name", ctx->profile, "Driver", c.machine->driver->name,
+				      "Host", host, "Worker", 0);
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(j);
+	} else {
+		printf("%s\ntype: Control Plane\nhost: %s\n", ctx->profile, host);
+	}
+	rc = st == KL_STATE_RUNNING ? 0 : 1;
+out:
+	kl_cluster_release(&c);
+	return rc;
+}
+
+const struct kl_cmd kl_cmd_status = {
+	.name = "status",
+	.summary = "Show the state of the cluster (exit code: 1 host, 2 cluster, 4 kubeconfig not OK)",
+	.usage = "status [-o json]",
+	.flags = KL_CMD_NEEDS_HOME,
+	.run = run,
+};

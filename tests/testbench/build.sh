@@ -183,10 +183,15 @@ cmd_env() {
 	printf "export KL_TB_VERSION KL_TB_DIR KL_TB_MIRROR KL_TB_BIN KL_TB_IMAGES KL_TB_FIXTURE KL_TB_KUBEADM\n"
 }
 
-case "${1:-}" in
-build) cmd_build ;;
-env) cmd_env ;;
-dir) tb_dir ;;
-step) DIR=$(tb_dir); mkdir -p "$DIR"; step "$2" "build_$2" ;;
-*) die "usage: build.sh build|env|dir" ;;
-esac
+main() {
+	case "${1:-}" in
+	build) cmd_build ;;
+	env) cmd_env ;;
+	dir) tb_dir ;;
+	step) DIR=$(tb_dir); mkdir -p "$DIR"; step "$2" "build_$2" ;;
+	*) die "usage: build.sh build|env|dir" ;;
+	esac
+}
+
+# One line: the shell has read all of it before running it (safe to edit).
+main "$@"; exit $?

@@ -250,7 +250,7 @@ start_containerd() {
 import_images() {
 	local f
 	for f in "$KL_TB_IMAGES"/*.tar; do
-		ctr -a "$SOCK" -n k8s.io images import --no-unpack "$f" >/dev/null ||
+		ctr -a "$SOCK" -n k8s.io images import "$f" >/dev/null ||
 			die "cannot import '$f'"
 	done
 }

@@ -431,9 +431,12 @@ KL_TEST(ssh_copy_large_file_streams_and_skips)
 	sha256_file(dst, got);
 	CHECK_STR(got, want);
 	CHECK_INT(file_mode(dst), 0644);
-	/* Streamed in chunks: the process never held the 64 MiB file. */
+	/* Streamed in chunks: the process never held the 64 MiB file. (ASan's quarantine
+	 * keeps freed buffers resident, so the figure means nothing there.) */
 	printf("# copied 64 MiB in %lld ms; peak RSS grew by %ld KiB\n", first, max_rss_kib() - rss0);
+#ifndef __SANITIZE_ADDRESS__
 	CHECK(max_rss_kib() - rss0 < 32 * 1024);
+#endif
 	t0 = now_ms();
 	CHECK_INT(kl_runner_copy_file(r, src, dst, 0644, 1, &copied, &err), 0);
 	second = now_ms() - t0;

@@ -62,6 +62,13 @@ $(BIN): $(OBJS)
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The guest image this tree builds is the default --iso-url (image.o only).
+KL_ISO_DEFAULT := $(shell iso/build.sh path 2>/dev/null)
+$(BUILD)/src/driver/image.o: ALL_CFLAGS += -DKL_ISO_DEFAULT='"$(KL_ISO_DEFAULT)"'
+$(BUILD)/src/driver/image.o: .iso-path-stamp
+.iso-path-stamp: FORCE
+	@echo '$(KL_ISO_DEFAULT)' | cmp -s - $@ || echo '$(KL_ISO_DEFAULT)' > $@
+
 # The commit is baked into version.o only.
 $(BUILD)/src/cmd/version.o: .git-commit-stamp
 .git-commit-stamp: FORCE
@@ -87,7 +94,7 @@ deps:
 	fi
 
 # A start with the default driver. With no internet, use the locally built release.
-start: deps all
+start: deps all iso
 	@if curl -fsS --max-time 5 -o /dev/null https://dl.k8s.io/release/stable.txt 2>/dev/null; then \
 		./kubelaunch start $(START_ARGS); \
 	else \
@@ -131,4 +138,4 @@ install: all
 	$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/kubelaunch.fish
 
 clean:
-	rm -rf build kubelaunch .git-commit-stamp
+	rm -rf build kubelaunch .git-commit-stamp .iso-path-stamp

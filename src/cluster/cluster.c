@@ -126,7 +126,7 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 		r = kl_runner_ssh_new(&t, err);
 		if (r != NULL || err->reason == KL_R_GUEST_HOSTKEY)
 			return r;
-		if (kl_driver_state(m, &st, NULL) == 0 && (st == KL_STATE_STOPPED || st == KL_STATE_NONEXISTENT ||
+		if ((m->driver->caps & KL_CAP_VM) && kl_driver_state(m, &st, NULL) == 0 && (st == KL_STATE_STOPPED || st == KL_STATE_NONEXISTENT ||
 							   st == KL_STATE_ERROR)) {
 			char *serial = kl_machine_path(m, "serial.log"), tail[700];
 

@@ -40,8 +40,11 @@ boot_machine(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
 		return -1;
 	switch (st) {
 	case KL_STATE_NONEXISTENT:
-		STEP(o, "Creating VM", "🔥", "Creating %s %s (CPUs=%d, Memory=%lldMiB, Disk=%lldMiB) ...",
-		     m->driver->name, kind, m->spec.cpus, m->spec.memory_mib, m->spec.disk_mib);
+		if (m->driver->caps & KL_CAP_VM)
+			STEP(o, "Creating VM", "🔥", "Creating %s VM (CPUs=%d, Memory=%lldMiB, Disk=%lldMiB) ...",
+			     m->driver->name, m->spec.cpus, m->spec.memory_mib, m->spec.disk_mib);
+		else
+			STEP(o, "Creating Machine", "🔥", "Preparing the %s machine \"%s\" ...", m->driver->name, m->name);
 		if (kl_driver_create(m, err) != 0 || kl_driver_start(m, err) != 0)
 			return -1;
 		break;

@@ -66,6 +66,10 @@ pick(struct kl_ctx *ctx, json_t *cfg, const char *flag, json_t *def, struct kl_e
 	}
 	if (v) {
 		json_decref(def);
+		/* Flags without a config key: typed by the option table (validated already). */
+		for (const struct kl_opt *o = opts; o->name; o++)
+			if (strcmp(o->name, flag) == 0 && o->type != KL_OPT_STRING)
+				return json_integer(kl_args_int(&ctx->args, flag, 0));
 		return json_string(v);
 	}
 	if ((j = json_object_get(cfg, flag)) != NULL) {

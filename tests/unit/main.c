@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "kubelaunch/fs.h"
+#include "kubelaunch/xalloc.h"
 #include "unit.h"
 
 static struct kl_unit_test *head, **tail = &head;
@@ -39,6 +40,30 @@ kl_unit_tmpdir(void)
 			abort();
 	}
 	return tmpdir;
+}
+
+void
+kl_unit_golden(const char *name, const char *actual)
+{
+	const char *src = getenv("KL_SRC");
+	char *path = kl_xasprintf("%s/tests/golden/%s", src ? src : ".", name);
+	struct kl_strbuf want = KL_STRBUF_INIT;
+	const char *regen = getenv("KL_TEST_REGENERATE");
+
+	if (regen && strcmp(regen, "1") == 0) {
+		char *dir = kl_xstrdup(path);
+		*strrchr(dir, '/') = '\0';
+		if (kl_mkdir_p(dir, 0755, NULL) != 0 ||
+		    kl_write_file_atomic(path, actual, strlen(actual), 0644, NULL) != 0)
+			kl_unit_fail(__FILE__, __LINE__, "cannot write golden file '%s'", path);
+		free(dir);
+	} else if (kl_read_file(path, &want, NULL) != 0) {
+		kl_unit_fail(__FILE__, __LINE__, "no golden file '%s' (KL_TEST_REGENERATE=1 writes it)", path);
+	} else if (strcmp(want.buf, actual) != 0) {
+		kl_unit_fail(__FILE__, __LINE__, "'%s' differs from the golden file; got:\n%s", path, actual);
+	}
+	kl_strbuf_release(&want);
+	free(path);
 }
 
 int

@@ -47,3 +47,6 @@ extern int kl_unit_failed_checks;
 const char *kl_unit_tmpdir(void);
 
 #endif
+
+/* Compare `actual` with tests/golden/<name>; KL_TEST_REGENERATE=1 rewrites the file. */
+void kl_unit_golden(const char *name, const char *actual);

@@ -119,6 +119,10 @@ int kl_driver_unpause(struct kl_machine *m, struct kl_err *err);
  * trusted). `why` says what is missing. */
 int kl_kvm_usable(char *why, size_t len);
 
+/* For VM drivers: CPUs, memory and disk against the host, and the image readable;
+ * checked before anything is created. Other drivers: nothing to check. */
+int kl_machine_check(const struct kl_machine *m, struct kl_err *err);
+
 /* Machine records: machines/<name>/state.json. */
 struct kl_machine *kl_machine_new(const char *home, const char *name, const struct kl_driver_ops *d);
 int kl_machine_load_state(struct kl_machine *m, struct kl_err *err);

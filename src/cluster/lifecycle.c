@@ -87,7 +87,9 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 		o->step = 1;
 	if ((m->driver->caps & KL_CAP_VM) && prepare_image(c, o, err) != 0)
 		goto out;
-	/* Save the profile first: a failed start leaves something to delete. */
+	if (kl_machine_check(m, err) != 0)
+		goto out;
+	/* Save the profile before the machine: a failed start leaves something to delete. */
 	if (kl_profile_save(c->home, &c->profile, err) != 0)
 		goto out;
 	if (boot_machine(c, o, err) != 0)

@@ -246,6 +246,21 @@ kl_file_tail(const char *path, int lines, char *buf, size_t len)
 		kl_strbuf_release(&sb);
 		return;
 	}
+	/* Terminal escapes (colours in boot messages) and carriage returns go. */
+	{
+		size_t w = 0;
+		for (size_t r = 0; r < sb.len; r++) {
+			if (sb.buf[r] == '\033' && r + 1 < sb.len && sb.buf[r + 1] == '[') {
+				r += 2;
+				while (r < sb.len && !(sb.buf[r] >= '@' && sb.buf[r] <= '~'))
+					r++;
+				continue;
+			}
+			if (sb.buf[r] != '\r')
+				sb.buf[w++] = sb.buf[r];
+		}
+		kl_strbuf_setlen(&sb, w);
+	}
 	kl_strbuf_rtrim(&sb);
 	for (p = sb.buf + sb.len; p > sb.buf; p--)
 		if (p[-1] == '\n' && ++seen == lines)

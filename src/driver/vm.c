@@ -63,6 +63,12 @@ kl_vm_check(const struct kl_machine *m, struct kl_err *err)
 }
 
 int
+kl_machine_check(const struct kl_machine *m, struct kl_err *err)
+{
+	return (m->driver->caps & KL_CAP_VM) ? kl_vm_check(m, err) : 0;
+}
+
+int
 kl_vm_prepare(struct kl_machine *m, struct kl_err *err)
 {
 	char *key = kl_machine_path(m, "id_ed25519");

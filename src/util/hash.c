@@ -1,5 +1,7 @@
 /* hash.c: SHA-256 through OpenSSL's EVP interface. */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "kubelaunch/hash.h"
+#include "kubelaunch/xalloc.h"
 
 static void
 to_hex(const unsigned char *md, unsigned int len, char hex[KL_SHA256_HEX])
@@ -19,29 +22,37 @@ to_hex(const unsigned char *md, unsigned int len, char hex[KL_SHA256_HEX])
 int
 kl_sha256_file(const char *path, char hex[KL_SHA256_HEX], struct kl_err *err)
 {
-	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+	size_t bufsize = 1 << 20;
+	unsigned char *buf = kl_xmalloc(bufsize), md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	ssize_t n;
 	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-	if (n < 0) {
+	if (fd < 0) {
 		kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
 		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, bufsize)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+			goto out;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	to_hex(md, mdlen, hex);
 	rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 	return rc;
 }
 

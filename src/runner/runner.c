@@ -297,13 +297,18 @@ copy(struct kl_runner *r, struct kl_copy_src *src, const char *dst, mode_t mode,
 {
 	int sent = 0, rc;
 
+	/* A comment line in the transcript, before the commands the copy sends (if any). */
 	if (r->transcript) {
+		const char *src_word[] = { src->path, NULL }, *dst_word[] = { dst, NULL };
+
+		kl_strbuf_addstr(r->transcript, "# copy ");
 		if (src->path)
-			kl_strbuf_addf(r->transcript, "# copy %s", src->path);
+			kl_shell_quote_argv(r->transcript, src_word);
 		else
-			kl_strbuf_addf(r->transcript, "# copy %zu bytes", src->len);
-		kl_strbuf_addf(r->transcript, " to %s mode %04o%s\n", dst, (unsigned)mode,
-			       sudo ? " as root" : "");
+			kl_strbuf_addf(r->transcript, "%zu bytes", src->len);
+		kl_strbuf_addstr(r->transcript, " to ");
+		kl_shell_quote_argv(r->transcript, dst_word);
+		kl_strbuf_addf(r->transcript, " mode %04o%s\n", (unsigned)(mode & 07777), sudo ? " as root" : "");
 	}
 	if (dst[0] != '/')
 		return kl_err_set(err, KL_R_PROGRAM, "cannot copy to '%s': not an absolute path", dst);

@@ -545,6 +545,32 @@ KL_TEST(ssh_unreachable_port_is_guest_ssh)
 	CHECK(took >= 1500 && took < 4000);
 }
 
+/* t0400 listens on this port but never says a word (a forwarded port, guest not up). */
+KL_TEST(ssh_silent_port_is_guest_ssh)
+{
+	struct kl_ssh_target t;
+	struct kl_err err = { 0 };
+	struct kl_runner *r;
+	char where[64];
+	long long t0, took;
+
+	if (target_from_env(&t, "ssh_silent_port_is_guest_ssh", "KL_TEST_SSH_SILENT_PORT") != 0)
+		return;
+	t.port = atoi(getenv("KL_TEST_SSH_SILENT_PORT"));
+	t.retry_ms = 1500;
+	t.connect_timeout_ms = 600;
+	t0 = now_ms();
+	r = kl_runner_ssh_new(&t, &err);
+	took = now_ms() - t0;
+	CHECK(r == NULL);
+	kl_runner_free(r);
+	printf("# after %lld ms: %s\n", took, err.msg);
+	CHECK_INT(err.reason, KL_R_GUEST_SSH);
+	snprintf(where, sizeof(where), "%s:%d", t.host, t.port);
+	CHECK(strstr(err.msg, where) != NULL);
+	CHECK(took >= 1500 && took < 4000);
+}
+
 /* t0400 starts this sshd a moment after the test begins to connect. */
 KL_TEST(ssh_retry_while_sshd_comes_up)
 {

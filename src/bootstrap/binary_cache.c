@@ -1,0 +1,261 @@
+/* binary_cache.c: what the binary cache holds, deleting from it, image bundles. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kubelaunch/artifacts.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/units.h"
+#include "kubelaunch/xalloc.h"
+#include "download.h"
+
+/* The entries of a directory that match `pattern`, sorted; a NULL-terminated array. */
+static char **
+list_dir(const char *dir, const char *pattern)
+{
+	char **v = kl_xcalloc(1, sizeof(*v));
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return v;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || fnmatch(pattern, de->d_name, 0) != 0)
+			continue;
+		v = kl_xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = kl_xstrdup(de->d_name);
+		v[n] = NULL;
+	}
+	closedir(d);
+	for (size_t i = 1; i < n; i++) /* insertion sort: a handful of entries */
+		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v;
+}
+
+static void
+strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Versions sort by number, newest first. */
+static int
+version_newer_first(const void *a, const void *b)
+{
+	const struct kl_cache_file *x = a, *y = b;
+	struct kl_version vx = { 0, 0, 0 }, vy = { 0, 0, 0 };
+	int c;
+
+	kl_version_parse(x->version, &vx);
+	kl_version_parse(y->version, &vy);
+	c = kl_version_cmp(&vy, &vx);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+int
+kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
+{
+	char *root = kl_xasprintf("%s/cache/binaries", home);
+	char **versions = list_dir(root, "v*");
+	size_t count = 0;
+
+	(void)err;
+	*files = NULL;
+	for (size_t i = 0; versions[i]; i++) {
+		char *osdir = kl_xasprintf("%s/%s/linux", root, versions[i]);
+		char **arches = list_dir(osdir, "*");
+
+		for (size_t a = 0; arches[a]; a++) {
+			char *dir = kl_xasprintf("%s/%s", osdir, arches[a]);
+			char **names = list_dir(dir, "*");
+
+			for (size_t k = 0; names[k]; k++) {
+				struct stat st;
+				char *path = kl_xasprintf("%s/%s", dir, names[k]);
+				size_t len = strlen(names[k]);
+
+				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) || strstr(names[k], ".part.") ||
+				    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+					free(path);
+					continue;
+				}
+				*files = kl_xrealloc(*files, (count + 1) * sizeof(**files));
+				(*files)[count].version = kl_xstrdup(versions[i]);
+				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
+				(*files)[count].path = path;
+				(*files)[count].size = (long long)st.st_size;
+				count++;
+			}
+			strv_free(names);
+			free(dir);
+		}
+		strv_free(arches);
+		free(osdir);
+	}
+	if (count > 1)
+		qsort(*files, count, sizeof(**files), version_newer_first);
+	*n = count;
+	strv_free(versions);
+	free(root);
+	return 0;
+}
+
+void
+kl_cache_files_free(struct kl_cache_file *files, size_t n)
+{
+	for (size_t i = 0; files && i < n; i++) {
+		free(files[i].version);
+		free(files[i].name);
+		free(files[i].path);
+	}
+	free(files);
+}
+
+static long long
+tree_size(const char *home, const char *version)
+{
+	struct kl_cache_file *files = NULL;
+	long long total = 0;
+	size_t n = 0;
+
+	kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (version == NULL || strcmp(files[i].version, version) == 0)
+			total += files[i].size;
+	kl_cache_files_free(files, n);
+	return total;
+}
+
+int
+kl_cache_delete(const char *home, const char *version, long long *freed, struct kl_err *err)
+{
+	char *path = NULL, *canon = NULL;
+	struct kl_version v;
+	long long size;
+	int rc = -1;
+
+	if (freed)
+		*freed = 0;
+	if (version) {
+		if (kl_version_parse(version, &v) != 0) {
+			kl_err_set(err, KL_R_USAGE_VALUE, "invalid version '%s': use vX.Y.Z", version);
+			goto out;
+		}
+		canon = kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
+		path = kl_xasprintf("%s/cache/binaries/%s", home, canon);
+		if (!kl_is_dir(path)) {
+			char *known = kl_known_versions(home, "amd64");
+			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, known);
+			free(known);
+			goto out;
+		}
+	} else {
+		path = kl_xasprintf("%s/cache/binaries", home);
+	}
+	size = tree_size(home, canon);
+	if (kl_remove_tree(path, err) != 0)
+		goto out;
+	if (freed)
+		*freed = size;
+	rc = 0;
+out:
+	free(path);
+	free(canon);
+	return rc;
+}
+
+char *
+kl_known_versions(const char *home, const char *arch_name)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	struct kl_cache_file *files = NULL;
+	struct kl_artifacts_opts o = { home, NULL, arch_name, NULL, NULL };
+	size_t n = 0;
+	const char *last = "";
+
+	kl_strbuf_addstr(&sb, KL_K8S_DEFAULT_VERSION " (default)");
+	if (home)
+		kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i].version, last) == 0)
+			continue;
+		last = files[i].version;
+		if (strcmp(last, KL_K8S_DEFAULT_VERSION) != 0 && kl_binaries_cached(&o, last))
+			kl_strbuf_addf(&sb, ", %s (cached)", last);
+	}
+	kl_cache_files_free(files, n);
+	return kl_strbuf_detach(&sb, NULL);
+}
+
+/* ---- image bundles ---- */
+
+int
+kl_image_bundle_scan(const char *dir, int hash, struct kl_bundle_archive **out, size_t *n,
+		     struct kl_err *err)
+{
+	char **names = NULL;
+	size_t count = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!kl_is_dir(dir))
+		return kl_err_set(err, KL_R_RUNTIME_IMAGE, "the image bundle '%s' is not a directory", dir);
+	names = list_dir(dir, "*.tar");
+	for (size_t i = 0; names[i]; i++) {
+		struct kl_bundle_archive *a;
+		struct stat st;
+		char *path = kl_xasprintf("%s/%s", dir, names[i]);
+
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		*out = kl_xrealloc(*out, (count + 1) * sizeof(**out));
+		a = &(*out)[count++];
+		memset(a, 0, sizeof(*a));
+		a->path = path;
+		a->name = kl_xstrdup(names[i]);
+		a->size = (long long)st.st_size;
+		*n = count;
+		if (st.st_size == 0) {
+			kl_err_set(err, KL_R_RUNTIME_IMAGE, "the image archive '%s' is empty", path);
+			goto out;
+		}
+		if (hash && kl_sha256_file(path, a->sha256, err) != 0)
+			goto out;
+	}
+	if (count == 0) {
+		kl_err_set(err, KL_R_RUNTIME_IMAGE, "the image bundle '%s' holds no *.tar image archive", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	strv_free(names);
+	if (rc != 0) {
+		kl_image_bundle_free(*out, count);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void
+kl_image_bundle_free(struct kl_bundle_archive *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++) {
+		free(a[i].path);
+		free(a[i].name);
+	}
+	free(a);
+}

@@ -155,7 +155,7 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 	long long deadline = opts->timeout_ms > 0 ? kl_now_ms() + opts->timeout_ms : -1;
 	const char **full = NULL;
 	sigset_t pipe_set, old_mask, pending;
-	int pipe_was_pending, timed_out = 0, st = 0, rc = -1, e;
+	int pipe_was_pending, timed_out = 0, interrupted = 0, st = 0, rc = -1, e;
 	char *buf = kl_xmalloc(KL_LOCAL_CHUNK);
 	size_t argc = 0;
 	pid_t pid = -1;
@@ -215,7 +215,16 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 			wait_ms = left > 1000 ? 1000 : (int)left;
 		}
 		n = poll(pf, 3, wait_ms);
-		if (n < 0 && errno != EINTR) {
+		/*
+		 * A signal with a handler (main's SIGINT and SIGTERM) interrupts the wait. The
+		 * command sits in its own process group, away from the terminal's ^C, so it
+		 * is ended here.
+		 */
+		if (n < 0 && errno == EINTR) {
+			interrupted = 1;
+			break;
+		}
+		if (n < 0) {
 			kl_err_errno(err, KL_R_HOST, "cannot run '%s': poll", argv[0]);
 			goto out;
 		}
@@ -243,12 +252,16 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 		}
 	}
 	/* The pipes are closed; the command may still run (a daemon that closed them). */
-	while (!timed_out) {
+	while (!timed_out && !interrupted) {
 		pid_t w = waitpid(pid, &st, deadline >= 0 ? WNOHANG : 0);
 
 		if (w == pid)
 			break;
-		if (w < 0 && errno != EINTR) {
+		if (w < 0 && errno == EINTR) {
+			interrupted = 1;
+			break;
+		}
+		if (w < 0) {
 			kl_err_errno(err, KL_R_HOST, "cannot run '%s': waitpid", argv[0]);
 			goto out;
 		}
@@ -257,13 +270,16 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 		else if (w == 0)
 			nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
 	}
-	if (timed_out) {
+	if (timed_out || interrupted) {
 		char *what = kl_runner_describe(argv, 200);
 
 		res->status = kill_group(pid);
 		pid = -1;
-		kl_err_set(err, KL_R_GUEST_TIMEOUT, "command \"%s\" did not finish in %d ms", what,
-			   opts->timeout_ms);
+		if (timed_out)
+			kl_err_set(err, KL_R_GUEST_TIMEOUT, "command \"%s\" did not finish in %d ms", what,
+				   opts->timeout_ms);
+		else
+			kl_err_set(err, KL_R_INTERRUPTED, "interrupted while running \"%s\"", what);
 		free(what);
 		goto out;
 	}

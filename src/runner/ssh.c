@@ -1,5 +1,6 @@
 /* ssh.c: the SSH runner (libssh): connect with retries, pin the host key, run, copy; keygen. */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,11 +186,12 @@ connect_with_retries(struct kl_runner_ssh *r, const struct kl_ssh_target *t, ssh
 {
 	long long start = kl_now_ms(), deadline = start + (t->retry_ms > 0 ? t->retry_ms : 0);
 	long connect_ms = t->connect_timeout_ms > 0 ? t->connect_timeout_ms : KL_SSH_DEFAULT_CONNECT_MS;
+	long usec = connect_ms * 1000;
 	struct kl_strbuf why = KL_STRBUF_INIT;
 	int delay = KL_SSH_BACKOFF_FIRST_MS, attempts = 0, again = 0, rc = -1;
 
 	for (;;) {
-		long long left = deadline - kl_now_ms();
+		long long left = deadline - kl_now_ms(), nap;
 		long this_ms = connect_ms;
 
 		/* No attempt runs far past the deadline (but each gets a fair chance). */
@@ -203,21 +205,16 @@ connect_with_retries(struct kl_runner_ssh *r, const struct kl_ssh_target *t, ssh
 		kl_debug("runner: ssh: %s: attempt %d: %s", r->where, attempts, why.buf);
 		left = deadline - kl_now_ms();
 		if (left <= 0) {
-			kl_err_set(err, KL_R_GUEST_SSH,
-				   "cannot reach %s:%d over ssh: no answer after %lld ms (%d attempts): %s",
+			kl_err_set(err, KL_R_GUEST_SSH, "cannot reach %s:%d over ssh after %lld ms (%d attempts): %s",
 				   t->host, t->port, kl_now_ms() - start, attempts, why.buf);
 			goto out;
 		}
-		nanosleep(&(struct timespec){ (delay < left ? delay : left) / 1000,
-					      (delay < left ? delay : left) % 1000 * 1000000L }, NULL);
+		nap = delay < left ? delay : left;
+		nanosleep(&(struct timespec){ (time_t)(nap / 1000), (long)(nap % 1000) * 1000000L }, NULL);
 		delay = delay * 2 > KL_SSH_BACKOFF_MAX_MS ? KL_SSH_BACKOFF_MAX_MS : delay * 2;
 	}
 	/* From now on the timeout bounds blocking steps such as opening a channel. */
-	{
-		long usec = connect_ms * 1000;
-
-		ssh_options_set(r->session, SSH_OPTIONS_TIMEOUT_USEC, &usec);
-	}
+	ssh_options_set(r->session, SSH_OPTIONS_TIMEOUT_USEC, &usec);
 	kl_debug("runner: ssh: connected to %s after %lld ms (%d attempts)", r->where,
 		 kl_now_ms() - start, attempts);
 	rc = 0;
@@ -340,6 +337,7 @@ ssh_run(struct kl_runner *base, const char *const *argv, const struct kl_run_opt
 	char *what = kl_runner_describe(argv, 200), *chunk = NULL;
 	int fed = 0, rc = -1, have_cb = 0;
 	ssh_channel ch = NULL;
+	struct pollfd pf = { -1, POLLIN, 0 };
 	ssh_event ev = NULL;
 	size_t off = 0;
 
@@ -416,7 +414,17 @@ ssh_run(struct kl_runner *base, const char *const *argv, const struct kl_run_opt
 			if (left < wait_ms)
 				wait_ms = (int)left;
 		}
-		if (ssh_event_dopoll(ev, wait_ms) == SSH_ERROR) {
+		/*
+		 * Wait on the socket ourselves: libssh's own wait restarts after a signal, and
+		 * a signal with a handler (main's SIGINT and SIGTERM) must end the wait.
+		 */
+		pf.fd = ssh_get_fd(r->session);
+		if (wait_ms > 0 && poll(&pf, 1, wait_ms) < 0 && errno == EINTR) {
+			kl_err_set(err, KL_R_INTERRUPTED, "interrupted while running \"%s\" on %s", what,
+				   r->where);
+			goto out;
+		}
+		if (pf.fd == SSH_INVALID_SOCKET || ssh_event_dopoll(ev, 0) == SSH_ERROR) {
 			kl_err_set(err, KL_R_GUEST_SSH, "lost the ssh connection to %s while running \"%s\": %s",
 				   r->where, what, ssh_get_error(r->session));
 			goto out;

@@ -111,9 +111,9 @@ test_expect_success 'OpenSSH accepts the pin file as its known_hosts' '
 		"$KL_TEST_SSH_USER@127.0.0.1" true
 '
 
-test_expect_success 'run: hostile arguments, status, stdout/stderr, stdin, streaming, timeout' '
+test_expect_success 'run: hostile arguments, status, stdout/stderr, stdin, streaming, timeout, signal' '
 	run_unit ssh_run &&
-	test "$(grep -c "^ok " "$TRASH/unit-ssh_run.out")" = 4
+	test "$(grep -c "^ok " "$TRASH/unit-ssh_run.out")" = 5
 '
 
 test_expect_success 'copy: 64 MiB streamed and verified, skipped when identical, awkward names' '

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +258,46 @@ KL_TEST(runner_local_timeout_kills_the_command_and_its_children)
 	CHECK_INT(kl_runner_run(r, quiet, &opts, &res, &err), -1);
 	CHECK_INT(err.reason, KL_R_GUEST_TIMEOUT);
 	CHECK(now_ms() - t0 < 2500);
+	kl_run_result_release(&res);
+	kl_strbuf_release(&pid);
+	free(script);
+	free(pidfile);
+	kl_runner_free(r);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* main's SIGINT handler interrupts the wait; the command (in its own group) is ended. */
+KL_TEST(runner_local_signal_interrupts_and_ends_the_command)
+{
+	struct kl_runner *r = kl_runner_local_new();
+	struct sigaction sa = { 0 }, old;
+	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct kl_run_result res;
+	struct kl_err err = { 0 };
+	struct kl_strbuf pid = KL_STRBUF_INIT;
+	char *pidfile = kl_xasprintf("%s/intr.pid", kl_unit_tmpdir());
+	char *script = kl_xasprintf("echo $$ > '%s'; exec sleep 30", pidfile);
+	const char *argv[] = { "sh", "-c", script, NULL };
+	long long t0;
+
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	kl_run_result_init(&res);
+	t0 = now_ms();
+	CHECK_INT(kl_runner_run(r, argv, NULL, &res, &err), -1);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK_INT(err.reason, KL_R_INTERRUPTED);
+	CHECK(strstr(err.msg, "interrupted while running") != NULL);
+	CHECK(now_ms() - t0 < 2500);
+	CHECK_INT(kl_read_file(pidfile, &pid, NULL), 0);
+	CHECK(atoi(pid.buf) > 0 && process_gone(atoi(pid.buf)));
 	kl_run_result_release(&res);
 	kl_strbuf_release(&pid);
 	free(script);

@@ -7,9 +7,11 @@
  * unit run of `make test T=unit` lacks them, and t0400 fails if any test it runs skips.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -374,6 +376,38 @@ KL_TEST(ssh_run_timeout_ends_the_command)
 	for (int i = 0; i < 200 && (alive = process_running("sleep", "31.25")); i++)
 		usleep(10 * 1000);
 	CHECK(!alive);
+	kl_runner_free(r);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+KL_TEST(ssh_run_signal_interrupts_the_wait)
+{
+	const char *argv[] = { "sleep", "3", NULL };
+	const char *after[] = { "true", NULL };
+	struct kl_runner *r = connect_env("ssh_run_signal_interrupts_the_wait");
+	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa = { 0 }, old;
+	struct kl_err err = { 0 };
+	long long t0;
+
+	if (r == NULL)
+		return;
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	t0 = now_ms();
+	CHECK_INT(kl_runner_run(r, argv, NULL, NULL, &err), -1);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK_INT(err.reason, KL_R_INTERRUPTED);
+	CHECK(strstr(err.msg, "sleep 3") != NULL);
+	CHECK(now_ms() - t0 < 2000);
+	CHECK_INT(kl_runner_check(r, after, NULL, NULL, KL_R_GUEST, &err), 0);
 	kl_runner_free(r);
 }
 

@@ -250,33 +250,28 @@ kl_yaml_load(const char *buf, size_t len, yaml_document_t *doc, int *ndocs, char
 		abort();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, doc))
-		goto bad;
-	if (yaml_document_get_root_node(doc) != NULL) {
-		n = 1;
-		/* Count the documents after the first: kubeconfig has one. */
-		for (;;) {
-			if (!yaml_parser_load(&parser, &extra)) {
-				yaml_document_delete(doc);
-				memset(doc, 0, sizeof(*doc));
-				goto bad;
-			}
-			if (yaml_document_get_root_node(&extra) == NULL) {
-				yaml_document_delete(&extra);
-				break;
-			}
-			yaml_document_delete(&extra);
-			n++;
+		goto out;
+	/* Count the documents after the first: kubeconfig has one. */
+	for (n = yaml_document_get_root_node(doc) != NULL; n > 0; n++) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			yaml_document_delete(doc);
+			memset(doc, 0, sizeof(*doc));
+			goto out;
 		}
+		if (yaml_document_get_root_node(&extra) == NULL) {
+			yaml_document_delete(&extra);
+			break;
+		}
+		yaml_document_delete(&extra);
 	}
 	if (ndocs)
 		*ndocs = n;
 	rc = 0;
-	goto out;
-bad:
-	snprintf(why, whylen, "line %zu, column %zu: %s%s%s", parser.problem_mark.line + 1,
-		 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML",
-		 parser.context ? " " : "", parser.context ? parser.context : "");
 out:
+	if (rc != 0)
+		snprintf(why, whylen, "line %zu, column %zu: %s%s%s", parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
 	yaml_parser_delete(&parser);
 	return rc;
 }

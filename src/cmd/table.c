@@ -19,6 +19,7 @@ extern const struct kl_cmd kl_cmd_ssh_key;
 extern const struct kl_cmd kl_cmd_start;
 extern const struct kl_cmd kl_cmd_status;
 extern const struct kl_cmd kl_cmd_stop;
+extern const struct kl_cmd kl_cmd_supervise;
 extern const struct kl_cmd kl_cmd_unpause;
 extern const struct kl_cmd kl_cmd_version;
 
@@ -38,6 +39,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_start,
 	&kl_cmd_status,
 	&kl_cmd_stop,
+	&kl_cmd_supervise,
 	&kl_cmd_unpause,
 	&kl_cmd_version,
 	NULL,

@@ -53,12 +53,6 @@ emit(FILE *fp, const char *type, json_t *data)
 	json_decref(ev);
 }
 
-static void
-vformat(struct kl_strbuf *sb, const char *fmt, va_list ap)
-{
-	kl_strbuf_vaddf(sb, fmt, ap);
-}
-
 void
 kl_out_step(struct kl_out *out, int current, int total, const char *name, const char *icon,
 	    const char *fmt, ...)
@@ -67,7 +61,7 @@ kl_out_step(struct kl_out *out, int current, int total, const char *name, const 
 	va_list ap;
 
 	va_start(ap, fmt);
-	vformat(&msg, fmt, ap);
+	kl_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	if (out->json) {
 		char cur[16], tot[16];
@@ -86,36 +80,38 @@ kl_out_step(struct kl_out *out, int current, int total, const char *name, const 
 	kl_strbuf_release(&msg);
 }
 
+/* A note or a warning: one line with a prefix, or one event of `type`. */
+static void
+note(struct kl_out *out, FILE *fp, const char *type, const char *prefix, const char *fmt, va_list ap)
+{
+	struct kl_strbuf msg = KL_STRBUF_INIT;
+
+	kl_strbuf_vaddf(&msg, fmt, ap);
+	if (out->json)
+		emit(out->fp, type, json_pack("{s:s}", "message", msg.buf));
+	else
+		fprintf(fp, "%s%s\n", prefix, msg.buf);
+	kl_strbuf_release(&msg);
+}
+
 void
 kl_out_info(struct kl_out *out, const char *fmt, ...)
 {
-	struct kl_strbuf msg = KL_STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vformat(&msg, fmt, ap);
+	note(out, out->fp, "io.kubelaunch.info", out->emoji ? "💡  " : "  - ", fmt, ap);
 	va_end(ap);
-	if (out->json)
-		emit(out->fp, "io.kubelaunch.info", json_pack("{s:s}", "message", msg.buf));
-	else
-		fprintf(out->fp, "%s%s\n", out->emoji ? "💡  " : "  - ", msg.buf);
-	kl_strbuf_release(&msg);
 }
 
 void
 kl_out_warn(struct kl_out *out, const char *fmt, ...)
 {
-	struct kl_strbuf msg = KL_STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vformat(&msg, fmt, ap);
+	note(out, out->errfp, "io.kubelaunch.warning", out->emoji ? "❗  " : "! ", fmt, ap);
 	va_end(ap);
-	if (out->json)
-		emit(out->fp, "io.kubelaunch.warning", json_pack("{s:s}", "message", msg.buf));
-	else
-		fprintf(out->errfp, "%s%s\n", out->emoji ? "❗  " : "! ", msg.buf);
-	kl_strbuf_release(&msg);
 }
 
 void

@@ -1,0 +1,94 @@
+/*
+ * supervise.c: `kubelaunch supervise --pidfile P --log L -- ARGV...` (hidden).
+ *
+ * On a host without systemd (the none driver in a container, CI), kubelaunch keeps
+ * containerd and kubelet running itself: this process runs ARGV, restarts it when it
+ * exits (with a growing pause, as systemd's Restart=always would), and on SIGTERM
+ * passes the signal on and exits. `start` launches it detached; `stop` and `delete`
+ * end it by the PID in its pidfile.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/proc.h"
+#include "kubelaunch/xalloc.h"
+
+static const struct kl_opt opts[] = {
+	{ "pidfile", 0, KL_OPT_STRING, "PATH", "where the supervisor writes its PID", NULL },
+	{ "log", 0, KL_OPT_STRING, "PATH", "where the child's output goes", NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int
+run(struct kl_ctx *ctx, struct kl_err *err)
+{
+	const char *pidfile = kl_args_str(&ctx->args, "pidfile", NULL), *log = kl_args_str(&ctx->args, "log", NULL);
+	struct sigaction sa = { .sa_handler = on_term };
+	char pidtext[32];
+	unsigned delay_ms = 500;
+
+	if (ctx->args.argc == 0 || pidfile == NULL)
+		return kl_err_set(err, KL_R_USAGE, "supervise needs --pidfile and a command after --");
+	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)getpid());
+	if (kl_write_file_atomic(pidfile, pidtext, strlen(pidtext), 0644, err) != 0)
+		return -1;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (!stopping) {
+		pid_t child;
+		int status = 0;
+		time_t started = time(NULL);
+
+		if (kl_spawn_detached((const char *const *)ctx->args.argv, log, &child, err) != 0)
+			return -1;
+		while (waitpid(child, &status, 0) < 0) {
+			if (errno != EINTR)
+				break;
+			if (stopping) {
+				kill(child, SIGTERM);
+				/* A child that ignores SIGTERM for 15 s is killed. */
+				for (int i = 0; i < 150 && waitpid(child, &status, WNOHANG) == 0; i++) {
+					struct timespec nap = { 0, 100 * 1000 * 1000 };
+					nanosleep(&nap, NULL);
+				}
+				kill(child, SIGKILL);
+			}
+		}
+		if (stopping)
+			break;
+		/* A child that ran a while restarts quickly; a crash loop backs off to 10 s. */
+		delay_ms = time(NULL) - started > 30 ? 500 : (delay_ms * 2 > 10000 ? 10000 : delay_ms * 2);
+		{
+			struct timespec nap = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
+			nanosleep(&nap, NULL);
+		}
+	}
+	unlink(pidfile);
+	return 0;
+}
+
+const struct kl_cmd kl_cmd_supervise = {
+	.name = "supervise",
+	.summary = "Keep a process running (used on hosts without systemd)",
+	.usage = "supervise --pidfile PATH [--log PATH] -- COMMAND [ARG...]",
+	.opts = opts,
+	.flags = KL_CMD_HIDDEN,
+	.run = run,
+};

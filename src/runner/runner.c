@@ -356,12 +356,14 @@ kl_copy_src_open(struct kl_copy_src *s, struct kl_err *err)
 	s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0)
 		return kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", s->path);
-	if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		if (!S_ISREG(st.st_mode))
-			errno = EINVAL;
+	if (fstat(s->fd, &st) != 0) {
 		kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", s->path);
 		kl_copy_src_close(s);
 		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kl_copy_src_close(s);
+		return kl_err_set(err, KL_R_HOST_IO, "cannot copy '%s': not a regular file", s->path);
 	}
 	s->len = (size_t)st.st_size;
 	return 0;

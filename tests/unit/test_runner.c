@@ -369,6 +369,8 @@ KL_TEST(runner_local_copy_skips_identical_files)
 	CHECK_INT(kl_runner_copy_file(r, "/nonexistent/kl-src", dst, 0644, 0, &copied, &err), -1);
 	CHECK_INT(err.reason, KL_R_HOST_IO);
 	CHECK(strstr(err.msg, "/nonexistent/kl-src") != NULL);
+	CHECK_INT(kl_runner_copy_file(r, kl_unit_tmpdir(), dst, 0644, 0, &copied, &err), -1);
+	CHECK(strstr(err.msg, "not a regular file") != NULL);
 	CHECK_INT(kl_runner_copy_data(r, "x", 1, "relative/path", 0644, 0, &copied, &err), -1);
 	kl_strbuf_release(&got);
 	free(dir);

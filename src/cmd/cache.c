@@ -95,6 +95,7 @@ struct progress {
 	int tty;
 	long long last_ms;
 	curl_off_t now[KL_BINARY_COUNT], total[KL_BINARY_COUNT];
+	int reported_done[KL_BINARY_COUNT];
 };
 
 static long long
@@ -106,23 +107,25 @@ mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* At most four updates a second, plus one when each file is complete. */
 static void
 on_progress(void *arg, const char *name, curl_off_t now, curl_off_t total)
 {
 	struct progress *p = arg;
 	long long t = mono_ms(), sum_now = 0, sum_total = 0;
-	int finished = 1;
+	int just_done = 0;
 
 	for (size_t i = 0; i < KL_BINARY_COUNT; i++) {
 		if (strcmp(name, kl_binary_names[i]) == 0) {
 			p->now[i] = now;
 			p->total[i] = total;
+			if (total > 0 && now == total && !p->reported_done[i])
+				just_done = p->reported_done[i] = 1;
 		}
 		sum_now += p->now[i];
 		sum_total += p->total[i];
-		finished = finished && (p->total[i] == 0 || p->now[i] == p->total[i]);
 	}
-	if (t - p->last_ms < 250 && !(finished && sum_total > 0))
+	if (t - p->last_ms < 250 && !just_done)
 		return;
 	p->last_ms = t;
 	if (p->ctx->output == KL_OUTPUT_JSON) {

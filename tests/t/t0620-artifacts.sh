@@ -90,12 +90,25 @@ os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()
 EOF
 
+# Background servers are recorded in $TRASH/.pids (test bodies run in subshells) and
+# stopped by their PIDs when the script ends.
+: >"$TRASH/.pids"
+stop_servers() {
+	local p
+	[ -f "$TRASH/.pids" ] || return 0
+	while read -r p; do kill "$p" 2>/dev/null; done <"$TRASH/.pids"
+	sleep 0.5
+	while read -r p; do kill -9 "$p" 2>/dev/null; done <"$TRASH/.pids"
+	: >"$TRASH/.pids"
+}
+test_when_finished stop_servers
+
 # start_server SCRIPT PORTFILE ARGS...: run it in the background, wait for its port.
 start_server() {
 	local script=$1 portfile=$2
 	shift 2
 	python3 "$script" "$@" "$portfile" >>"$TRASH/servers.log" 2>&1 &
-	test_when_finished "kill $!"
+	echo $! >>"$TRASH/.pids"
 	for _ in $(seq 100); do
 		[ -s "$portfile" ] && return 0
 		sleep 0.05
@@ -250,10 +263,10 @@ if [ "$(id -u)" -ne 0 ] || ! mkdir -p "$TRASH/tmpfs-probe" || ! mount -t tmpfs -
 	test_skip_or_fail "full-disk test: cannot mount a tmpfs here (needs root and mount rights)"
 else
 	umount "$TRASH/tmpfs-probe"
+	test_when_finished "mountpoint -q \"$KUBELAUNCH_HOME/cache\" && umount \"$KUBELAUNCH_HOME/cache\""
 	test_expect_success 'a full disk: RSRC_INSUFFICIENT_DISK (26), no partial file in the cache' '
 		: >faults && kubelaunch cache delete &&
 		mount -t tmpfs -o size=1m tmpfs "$KUBELAUNCH_HOME/cache" &&
-		test_when_finished "umount \"$KUBELAUNCH_HOME/cache\"" &&
 		test_expect_code 26 kubelaunch cache fetch --kubernetes-version "$VERSION" --binary-mirror "$MIRROR" 2>err &&
 		grep -q "RSRC_INSUFFICIENT_DISK" err && grep -q "kubelet" err &&
 		! find "$KUBELAUNCH_HOME/cache" -name "*.part*" | grep -q . &&

@@ -169,6 +169,7 @@ KL_TEST(runner_local_stdin_larger_than_a_pipe)
 struct chunks {
 	struct kl_strbuf seen[3];
 	int calls;
+	long long first_ms;
 };
 
 static void
@@ -176,7 +177,8 @@ collect(void *arg, int fd, const char *buf, size_t len)
 {
 	struct chunks *c = arg;
 
-	c->calls++;
+	if (c->calls++ == 0)
+		c->first_ms = now_ms();
 	if (fd == 1 || fd == 2)
 		kl_strbuf_add(&c->seen[fd], buf, len);
 }
@@ -184,7 +186,7 @@ collect(void *arg, int fd, const char *buf, size_t len)
 KL_TEST(runner_local_streams_output_as_it_comes)
 {
 	struct kl_runner *r = kl_runner_local_new();
-	struct chunks c = { { KL_STRBUF_INIT, KL_STRBUF_INIT, KL_STRBUF_INIT }, 0 };
+	struct chunks c = { { KL_STRBUF_INIT, KL_STRBUF_INIT, KL_STRBUF_INIT }, 0, 0 };
 	struct kl_run_opts opts = { .on_output = collect, .arg = &c };
 	struct kl_run_result res;
 	struct kl_err err = { 0 };
@@ -196,6 +198,8 @@ KL_TEST(runner_local_streams_output_as_it_comes)
 	CHECK_STR(c.seen[1].buf, "one\ntwo\n");
 	CHECK_STR(c.seen[2].buf, "oops\n");
 	CHECK(c.calls >= 2);
+	/* The first line came while the command still ran (its sleep 0.2 ahead). */
+	CHECK(c.first_ms > 0 && now_ms() - c.first_ms >= 150);
 	/* Streamed stdout is not kept; stderr always is (kl_runner_check reports it). */
 	CHECK_STR(res.out.buf, "");
 	CHECK_STR(res.err.buf, "oops\n");

@@ -108,7 +108,7 @@ test_expect_success 'the API-server fixture answers /readyz and kubectl' '
 	echo "$TRASH/fx/kubeconfig" >expect && test_cmp expect kc &&
 	. "$TRASH/fx/env" &&
 	curl -fsS --cacert "$KL_FX_CA" "$KL_FX_SERVER/readyz" >ready &&
-	echo ok >expect && test_cmp expect ready &&
+	grep -qx ok ready &&
 	"$KL_TB_BIN/kubectl" --kubeconfig "$(cat kc)" get namespaces -o name >ns &&
 	grep -x namespace/default ns &&
 	grep -x namespace/kube-system ns
@@ -124,12 +124,18 @@ test_expect_success 'the API-server fixture listens on loopback only' '
 	done
 '
 
+# gone PID: no such process, or only a zombie waiting for the host's init to
+# reap it (the processes outlive the fixture script that started them).
+gone() {
+	! test -d "/proc/$1" || grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
+}
+
 test_expect_success 'fixture down leaves no process behind' '
 	"$KL_TB_FIXTURE" up "$TRASH/fx3" >/dev/null &&
 	pids="$(cat "$TRASH/fx3/etcd.pid") $(cat "$TRASH/fx3/kube-apiserver.pid")" &&
 	"$KL_TB_FIXTURE" down "$TRASH/fx3" &&
 	for pid in $pids; do
-		test_must_fail kill -0 "$pid" 2>/dev/null || return 1
+		gone "$pid" || return 1
 	done &&
 	! ls "$TRASH/fx3"/*.pid 2>/dev/null &&
 	! pgrep -f "$TRASH/fx3" >/dev/null

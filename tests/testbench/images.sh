@@ -26,10 +26,12 @@ die() { log "error: $*"; exit 1; }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# tar_dir SRC DEST: a reproducible tar of directory SRC.
+# tar_dir SRC DEST: a reproducible tar of directory SRC, its entries named
+# without a leading "./" (as `docker save` names them).
 tar_dir() {
-	tar -C "$1" --sort=name --mtime="@$EPOCH" --owner=0 --group=0 \
-		--numeric-owner -cf "$2" .
+	(cd "$1" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort) |
+		tar -C "$1" --no-recursion --mtime="@$EPOCH" --owner=0 --group=0 \
+			--numeric-owner -cf "$2" -T -
 }
 
 # rootfs_static DEST FILE:PATH...: an empty root with the given files.
@@ -55,13 +57,14 @@ rootfs_static() {
 debian_base() {
 	local dest=$1
 	[ -s "$dest" ] && return 0
+	rm -rf "$dest.tmp"
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is needed (apt-get install mmdebstrap)"
 	SOURCE_DATE_EPOCH=$EPOCH mmdebstrap --quiet --variant=essential \
 		--include=iptables,nftables,conntrack,ipset,kmod,libcap2-bin \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		"$SUITE" "$dest.tmp" "$MIRROR" >&2
+		--format=tar "$SUITE" "$dest.tmp" "$MIRROR" >&2
 	mv "$dest.tmp" "$dest"
 }
 

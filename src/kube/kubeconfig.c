@@ -450,6 +450,9 @@ kl_kubeconfig_merge(const char *path, const struct kl_kubeconfig_entry *e, int k
 {
 	struct request rq = { .op = OP_MERGE, .entry = e, .keep_context = keep_context };
 
+	if (!e->profile || !e->server || !e->ca_path || !e->cert_path || !e->key_path)
+		return kl_err_set(err, KL_R_PROGRAM, "kubeconfig entry for '%s' is incomplete",
+				  e->profile ? e->profile : "");
 	return edit_file(path, &rq, 1, err);
 }
 

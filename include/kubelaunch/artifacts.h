@@ -60,6 +60,11 @@ struct kl_binaries {
 int kl_binaries_fetch(const struct kl_artifacts_opts *o, const char *version, struct kl_binaries *out,
 		      struct kl_err *err);
 void kl_binaries_release(struct kl_binaries *b);
+/* A cheap check for start's first step: 0 when `version` is cached, or when the
+ * mirror has its kubeadm.sha256 (one small request); else K8S_VERSION_UNKNOWN listing
+ * the known versions, or the download error (INET_UNREACHABLE ...). Creates nothing,
+ * so the machine can boot while kl_binaries_fetch runs. */
+int kl_k8s_version_check(const struct kl_artifacts_opts *o, const char *version, struct kl_err *err);
 /* Whether all three binaries of `version` are in the cache (checked by size and stamp). */
 int kl_binaries_cached(const struct kl_artifacts_opts *o, const char *version);
 

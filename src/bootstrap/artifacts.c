@@ -187,6 +187,47 @@ kl_binaries_cached(const struct kl_artifacts_opts *o, const char *version)
 	return ok;
 }
 
+int
+kl_k8s_version_check(const struct kl_artifacts_opts *o, const char *version, struct kl_err *err)
+{
+	struct kl_strbuf body = KL_STRBUF_INIT;
+	char *v = canonical_version(version), *rel = NULL, *url = NULL, *known = NULL;
+	struct kl_dl dl = { 0 };
+	int rc = -1;
+
+	if (v == NULL || version[0] != 'v') {
+		known = kl_known_versions(o->home, arch(o));
+		kl_err_set(err, KL_R_K8S_VERSION, "invalid Kubernetes version '%s': use vX.Y.Z (known here: %s)",
+			   version ? version : "", known);
+		goto out;
+	}
+	if (kl_binaries_cached(o, v)) {
+		rc = 0;
+		goto out;
+	}
+	rel = kl_xasprintf("%s/bin/linux/%s/kubeadm.sha256", v, arch(o));
+	url = url_join(base_url(o), rel);
+	dl.url = url;
+	dl.name = "kubeadm.sha256";
+	dl.mem = &body;
+	if (kl_download(&dl, 1, NULL, NULL, err) != 0) {
+		if (dl.not_found) {
+			known = kl_known_versions(o->home, arch(o));
+			kl_err_set(err, KL_R_K8S_VERSION, "Kubernetes %s is not known at '%s': '%s' does not exist "
+				   "(known here: %s)", v, base_url(o), url, known);
+		}
+		goto out;
+	}
+	rc = 0;
+out:
+	kl_strbuf_release(&body);
+	free(v);
+	free(rel);
+	free(url);
+	free(known);
+	return rc;
+}
+
 /* After a verified download: the .sha256 beside, mode 0755, the stamp. */
 static int
 commit_file(const char *dir, const char *name, const char *sha, struct kl_err *err)

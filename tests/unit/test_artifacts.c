@@ -91,6 +91,10 @@ KL_TEST(artifacts_file_mirror_cache_list_delete)
 	kl_cache_files_free(files, n);
 
 	/* A version the mirror does not have: nothing created. */
+	CHECK_INT(kl_k8s_version_check(&o, "v1.36.1", &err), 0);
+	CHECK_INT(kl_k8s_version_check(&o, "v1.99.0", &err), -1);
+	CHECK_INT(err.reason, KL_R_K8S_VERSION);
+	CHECK_INT(kl_k8s_version_check(&o, "nope", &err), -1);
 	CHECK_INT(kl_binaries_fetch(&o, "v1.99.0", &b, &err), -1);
 	CHECK_INT(err.reason, KL_R_K8S_VERSION);
 	{

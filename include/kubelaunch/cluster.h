@@ -23,7 +23,31 @@ struct kl_start_opts {
 	int step, total;      /* steps printed so far, and in all */
 	int wait_timeout_ms;  /* for SSH and the components */
 	int no_kubernetes;
+	int download_only;    /* fetch and verify what a start needs, then stop */
+	const char *binary_mirror;   /* --binary-mirror, or NULL */
+	const char *image_bundle;    /* --image-bundle DIR, or NULL */
+	const char *image_repository;
+	const char *const *extra_config; /* component.key=value, NULL-terminated */
+	const char *feature_gates;
+	const char *const *apiserver_ips;
+	const char *const *apiserver_names;
+	long long cert_expiration_ms;
+	int embed_certs, keep_context;
+	int dns_upstream_none;       /* CoreDNS forwards nowhere (offline, sealed hosts) */
+	/* Filled by the start: */
+	char *kubernetes_version;    /* resolved vX.Y.Z */
+	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */
 };
+
+/* Kubernetes on a running machine (src/cluster/kubernetes.c): prepare the node, run
+ * kubeadm (init, or the phases a restart needs), CNI, RBAC, kubeconfig, waits. */
+int kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err);
+int kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r,
+			struct kl_err *err);
+/* Stop kubelet and the containers (the none driver's "stop"); remove what Kubernetes
+ * put on the machine (kubeadm reset) when `reset`. */
+int kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct kl_err *err);
+void kl_start_opts_release(struct kl_start_opts *o);
 
 /* Bring the cluster up: check the image, save the profile, create or restart the
  * machine, wait for SSH, then (unless no_kubernetes) Kubernetes. */

@@ -10,4 +10,10 @@
  * `log_path` (or /dev/null), stdin from /dev/null. *pid is the child's PID. */
 int kl_spawn_detached(const char *const *argv, const char *log_path, pid_t *pid, struct kl_err *err);
 
+/* A process that is alive, not a zombie, and (when comm is not NULL) whose name
+ * starts with `comm`: the one we started, not a recycled PID. */
+int kl_pid_alive(int pid, const char *comm);
+/* The PID in a pidfile, or 0. */
+int kl_pidfile_read(const char *path);
+
 #endif

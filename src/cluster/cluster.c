@@ -52,6 +52,10 @@ kl_cluster_init(const char *home, const char *name, json_t *settings, const stru
 	json_object_set_new(settings, "Driver", json_string(d->name));
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
+	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done);
+	 * a state file that cannot be read starts afresh (the driver re-records it). */
+	if (kl_machine_load_state(c->machine, NULL) != 0)
+		kl_warn("ignoring the unreadable state of machine '%s'", name);
 }
 
 void

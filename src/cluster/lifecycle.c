@@ -8,6 +8,7 @@
 #include "kubelaunch/home.h"
 #include "kubelaunch/image.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/xalloc.h"
@@ -82,11 +83,19 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	int rc = -1;
 
 	if (o->total == 0)
-		o->total = (m->driver->caps & KL_CAP_VM) ? 4 : 3;
+		o->total = ((m->driver->caps & KL_CAP_VM) ? 4 : 3) + (o->no_kubernetes ? 0 : 3) -
+			   ((m->driver->caps & KL_CAP_HOST) ? 1 : 0);
 	if (o->step == 0)
 		o->step = 1;
 	if ((m->driver->caps & KL_CAP_VM) && prepare_image(c, o, err) != 0)
 		goto out;
+	if (!o->no_kubernetes && kl_kubernetes_fetch(c, o, err) != 0)
+		goto out;
+	if (o->download_only) {
+		STEP(o, "Done", "✅", "Download complete!");
+		rc = 0;
+		goto out;
+	}
 	if (kl_machine_check(m, err) != 0)
 		goto out;
 	/* Save the profile before the machine: a failed start leaves something to delete. */
@@ -102,14 +111,34 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	}
 	if ((r = kl_cluster_connect(c, o->wait_timeout_ms, err)) == NULL)
 		goto out;
-	if (!o->no_kubernetes) {
-		kl_err_set(err, KL_R_UNSUPPORTED, "Kubernetes bootstrap is not available in this build yet; "
-			   "start with --no-kubernetes");
-		goto out;
+	if (o->no_kubernetes) {
+		STEP(o, "Done", "🏄", "Done! The machine \"%s\" is running without Kubernetes", m->name);
+	} else {
+		if (kl_kubernetes_start(c, o, r, err) != 0)
+			goto out;
+		STEP(o, "Done", "🏄", "Done! kubectl is now configured to use \"%s\" cluster and \"default\" "
+		     "namespace by default", m->name);
 	}
-	STEP(o, "Done", "🏄", "Done! The machine \"%s\" is running without Kubernetes", m->name);
 	rc = 0;
 out:
+	kl_runner_free(r);
+	return rc;
+}
+
+/* Machines that are not VMs keep running: stop (or remove) what Kubernetes runs there. */
+static int
+stop_kubernetes(struct kl_cluster *c, int reset, struct kl_err *err)
+{
+	struct kl_runner *r;
+	enum kl_machine_state st;
+	int rc;
+
+	if (!json_is_true(json_object_get(c->machine->state, "KubeadmDone")) ||
+	    kl_driver_state(c->machine, &st, err) != 0 || st != KL_STATE_RUNNING)
+		return 0;
+	if ((r = kl_cluster_connect(c, 30000, err)) == NULL)
+		return -1;
+	rc = kl_kubernetes_stop(c, r, reset, err);
 	kl_runner_free(r);
 	return rc;
 }
@@ -117,23 +146,30 @@ out:
 int
 kl_cluster_stop(struct kl_cluster *c, struct kl_err *err)
 {
-	if (c->machine->driver->stop == NULL)
-		return 0; /* nothing to stop at the machine level (none, ssh) */
-	return kl_driver_stop(c->machine, 120 * 1000, err);
+	if (c->machine->driver->caps & KL_CAP_VM)
+		return kl_driver_stop(c->machine, 120 * 1000, err);
+	return stop_kubernetes(c, 0, err);
 }
 
 int
 kl_cluster_delete(struct kl_cluster *c, struct kl_err *err)
 {
-	char *pdir = kl_profile_dir(c->home, c->profile.name);
+	char *pdir = kl_profile_dir(c->home, c->profile.name), *kubeconfig = NULL;
 	int rc = -1;
 
+	if (c->machine && !(c->machine->driver->caps & KL_CAP_VM) && stop_kubernetes(c, 1, err) != 0)
+		goto out;
 	if (c->machine && c->machine->driver->remove && kl_driver_remove(c->machine, err) != 0)
+		goto out;
+	/* Only our cluster, user and context leave the kubeconfig. */
+	if (kl_kubeconfig_path(&kubeconfig, err) != 0 ||
+	    (kl_path_exists(kubeconfig) && kl_kubeconfig_remove(kubeconfig, c->profile.name, err) != 0))
 		goto out;
 	if (c->machine && kl_remove_tree(c->machine->dir, err) != 0)
 		goto out;
 	rc = kl_remove_tree(pdir, err);
 out:
+	free(kubeconfig);
 	free(pdir);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "kubelaunch/home.h"
 #include "kubelaunch/image.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/kubeadm.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -30,6 +31,18 @@ static const struct kl_opt opts[] = {
 	{ "ssh-user", 0, KL_OPT_STRING, "USER", "the user to log in as (ssh driver)", "root" },
 	{ "ssh-key", 0, KL_OPT_STRING, "PATH", "the private key to log in with (ssh driver)", NULL },
 	{ "ssh-port", 0, KL_OPT_INT, "PORT", "the SSH port (ssh driver)", "22" },
+	{ "binary-mirror", 0, KL_OPT_STRING, "URL", "where kubeadm, kubelet and kubectl come from (the official layout)", "https://dl.k8s.io/release" },
+	{ "image-bundle", 0, KL_OPT_STRING, "DIR", "a directory of image archives to import instead of pulling", NULL },
+	{ "image-repository", 0, KL_OPT_STRING, "REPO", "where Kubernetes' images come from", "registry.k8s.io" },
+	{ "extra-config", 0, KL_OPT_LIST, "COMPONENT.KEY=VALUE", "extra settings for apiserver, controller-manager, scheduler, etcd, kubelet, kube-proxy", NULL },
+	{ "feature-gates", 0, KL_OPT_STRING, "A=true,B=false", "Kubernetes feature gates", NULL },
+	{ "apiserver-ips", 0, KL_OPT_LIST, "IP,...", "more IPs for the API server's certificate", NULL },
+	{ "apiserver-names", 0, KL_OPT_LIST, "NAME,...", "more names for the API server's certificate", NULL },
+	{ "cert-expiration", 0, KL_OPT_DURATION, "DURATION", "how long the certificates are valid", "26280h" },
+	{ "embed-certs", 0, KL_OPT_BOOL, NULL, "embed the certificates in the kubeconfig", NULL },
+	{ "keep-context", 0, KL_OPT_BOOL, NULL, "do not switch the kubeconfig's current context", NULL },
+	{ "dns-upstream", 0, KL_OPT_STRING, "host|none", "where CoreDNS forwards other names: the machine's resolver, or nowhere", "host" },
+	{ "download-only", 0, KL_OPT_BOOL, NULL, "fetch and verify what a start needs, then stop", NULL },
 	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "how long to wait for the machine and its components", "6m" },
 	{ "delete-on-failure", 0, KL_OPT_BOOL, NULL, "delete a machine that this start created when the start fails", NULL },
@@ -202,9 +215,18 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
+	const char *dns = kl_args_str(&ctx->args, "dns-upstream", "host");
+	char **extra = NULL;
+	int rc;
+
 	if (ctx->args.argc > 0)
 		return kl_err_set(err, KL_R_USAGE, "start takes no arguments (got '%s')", ctx->args.argv[0]);
-	return 0;
+	if (strcmp(dns, "host") != 0 && strcmp(dns, "none") != 0)
+		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--dns-upstream': use host or none", dns);
+	kl_args_list(&ctx->args, "extra-config", &extra);
+	rc = kl_kubeadm_check_options((const char *const *)extra, kl_args_str(&ctx->args, "feature-gates", NULL), err);
+	kl_strv_free(extra);
+	return rc;
 }
 
 static int
@@ -215,9 +237,13 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	json_t *settings = NULL;
 	const struct kl_driver_ops *d;
 	struct kl_start_opts so = { 0 };
+	json_t *cfg_defaults = NULL;
+	char **extra = NULL, **ips = NULL, **names = NULL;
 	int rc = -1, existed = kl_profile_exists(ctx->home, ctx->profile);
 
 	if (existed && kl_profile_load(ctx->home, ctx->profile, &old, err) != 0)
+		goto out;
+	if (kl_config_load(ctx->home, &cfg_defaults, err) != 0)
 		goto out;
 	if ((d = choose_driver(ctx, old.cfg, err)) == NULL)
 		goto out;
@@ -227,6 +253,21 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.out = ctx->out;
 	so.wait_timeout_ms = (int)kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
 	so.no_kubernetes = json_is_true(json_object_get(settings, "NoKubernetes"));
+	so.download_only = kl_args_bool(&ctx->args, "download-only");
+	so.binary_mirror = kl_args_str(&ctx->args, "binary-mirror", kl_json_str(cfg_defaults, "binary-mirror"));
+	so.image_bundle = kl_args_str(&ctx->args, "image-bundle", kl_json_str(cfg_defaults, "image-bundle"));
+	so.image_repository = kl_args_str(&ctx->args, "image-repository", kl_json_str(cfg_defaults, "image-repository"));
+	so.feature_gates = kl_args_str(&ctx->args, "feature-gates", NULL);
+	so.cert_expiration_ms = kl_args_int(&ctx->args, "cert-expiration", kl_json_int(cfg_defaults, "cert-expiration", 0));
+	so.embed_certs = kl_args_bool(&ctx->args, "embed-certs") || json_is_true(json_object_get(cfg_defaults, "embed-certs"));
+	so.keep_context = kl_args_bool(&ctx->args, "keep-context") || json_is_true(json_object_get(cfg_defaults, "keep-context"));
+	so.dns_upstream_none = strcmp(kl_args_str(&ctx->args, "dns-upstream", "host"), "none") == 0;
+	kl_args_list(&ctx->args, "extra-config", &extra);
+	kl_args_list(&ctx->args, "apiserver-ips", &ips);
+	kl_args_list(&ctx->args, "apiserver-names", &names);
+	so.extra_config = (const char *const *)extra;
+	so.apiserver_ips = (const char *const *)ips;
+	so.apiserver_names = (const char *const *)names;
 	rc = kl_cluster_start(&c, &so, err);
 	if (rc != 0 && !existed && kl_args_bool(&ctx->args, "delete-on-failure")) {
 		struct kl_err ignored;
@@ -235,6 +276,11 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		kl_cluster_delete(&c, &ignored);
 	}
 out:
+	kl_start_opts_release(&so);
+	kl_strv_free(extra);
+	kl_strv_free(ips);
+	kl_strv_free(names);
+	json_decref(cfg_defaults);
 	kl_cluster_release(&c);
 	kl_profile_release(&old);
 	json_decref(settings);
@@ -244,7 +290,7 @@ out:
 const struct kl_cmd kl_cmd_start = {
 	.name = "start",
 	.summary = "Start a local Kubernetes cluster",
-	.usage = "start [--driver NAME] [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes] ...",
+	.usage = "start [--driver NAME] [--kubernetes-version V] [--binary-mirror URL] [--image-bundle DIR] ...",
 	.opts = opts,
 	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
 	.check = check,

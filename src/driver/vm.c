@@ -120,39 +120,3 @@ kl_vm_ssh_files(const struct kl_machine *m, struct kl_ssh_endpoint *ep)
 	snprintf(ep->key_path, sizeof(ep->key_path), "%s/id_ed25519", m->dir);
 	snprintf(ep->known_hosts, sizeof(ep->known_hosts), "%s/known_hosts", m->dir);
 }
-
-int
-kl_pid_alive(int pid, const char *comm)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	char path[64];
-	int ok;
-
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	ok = kl_read_file(path, &sb, NULL) == 0 && strncmp(sb.buf, comm, strlen(comm)) == 0;
-	/* A zombie is not alive. */
-	if (ok) {
-		kl_strbuf_reset(&sb);
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (kl_read_file(path, &sb, NULL) == 0) {
-			const char *p = strrchr(sb.buf, ')');
-			ok = !(p && p[1] == ' ' && p[2] == 'Z');
-		}
-	}
-	kl_strbuf_release(&sb);
-	return ok;
-}
-
-int
-kl_pidfile_read(const char *path)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	long pid = 0;
-
-	if (kl_read_file(path, &sb, NULL) == 0)
-		pid = strtol(sb.buf, NULL, 10);
-	kl_strbuf_release(&sb);
-	return pid > 0 && pid < 1 << 22 ? (int)pid : 0;
-}

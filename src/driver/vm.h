@@ -3,6 +3,7 @@
 #define KL_DRIVER_VM_H
 
 #include "kubelaunch/driver.h"
+#include "kubelaunch/proc.h"
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/strvec.h"
 
@@ -21,10 +22,6 @@ int kl_vm_prepare(struct kl_machine *m, struct kl_err *err);
 const char *kl_vm_accel(struct kl_machine *m);
 /* The SSH endpoint every VM driver gives: user, key and pin file in the machine dir. */
 void kl_vm_ssh_files(const struct kl_machine *m, struct kl_ssh_endpoint *ep);
-/* A process that is alive and is the one we started (comm starts with `comm`). */
-int kl_pid_alive(int pid, const char *comm);
-/* The PID in a pidfile, or 0. */
-int kl_pidfile_read(const char *path);
 
 /* qemu-system-x86_64's argv for a machine (golden-tested). */
 void kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, int ssh_port,

@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "kubelaunch/fs.h"
 #include "kubelaunch/proc.h"
+#include "kubelaunch/strbuf.h"
 
 extern char **environ;
 
@@ -35,4 +39,40 @@ kl_spawn_detached(const char *const *argv, const char *log_path, pid_t *pid, str
 		return kl_err_errno(err, KL_R_HOST, "cannot start '%s'", argv[0]);
 	}
 	return 0;
+}
+
+int
+kl_pid_alive(int pid, const char *comm)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	char path[64];
+	int ok;
+
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	ok = kl_read_file(path, &sb, NULL) == 0 && (comm == NULL || strncmp(sb.buf, comm, strlen(comm)) == 0);
+	/* A zombie is not alive. */
+	if (ok) {
+		kl_strbuf_reset(&sb);
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (kl_read_file(path, &sb, NULL) == 0) {
+			const char *p = strrchr(sb.buf, ')');
+			ok = !(p && p[1] == ' ' && p[2] == 'Z');
+		}
+	}
+	kl_strbuf_release(&sb);
+	return ok;
+}
+
+int
+kl_pidfile_read(const char *path)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	long pid = 0;
+
+	if (kl_read_file(path, &sb, NULL) == 0)
+		pid = strtol(sb.buf, NULL, 10);
+	kl_strbuf_release(&sb);
+	return pid > 0 && pid < 1 << 22 ? (int)pid : 0;
 }

@@ -1,0 +1,115 @@
+/* node.c: containerd, CNI and kubelet configuration for the machine. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "kubelaunch/node.h"
+
+/* TOML basic strings: our values are paths and image names, but escape anyway. */
+static void
+toml_str(struct kl_strbuf *out, const char *key, const char *value)
+{
+	kl_strbuf_addf(out, "%s = \"", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			kl_strbuf_addch(out, '\\');
+		if ((unsigned char)*p >= 0x20)
+			kl_strbuf_addch(out, *p);
+	}
+	kl_strbuf_addstr(out, "\"\n");
+}
+
+void
+kl_node_containerd_config(const struct kl_node_runtime *rt, struct kl_strbuf *out)
+{
+	kl_strbuf_addstr(out, "# Written by kubelaunch.\nversion = 2\n");
+	if (rt->root)
+		toml_str(out, "root", rt->root);
+	if (rt->state)
+		toml_str(out, "state", rt->state);
+	kl_strbuf_addstr(out, "\n[grpc]\n  ");
+	toml_str(out, "address", rt->address ? rt->address : "/run/containerd/containerd.sock");
+	kl_strbuf_addstr(out, "\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  ");
+	toml_str(out, "sandbox_image", rt->pause_image);
+	kl_strbuf_addstr(out, "  enable_selinux = false\n  restrict_oom_score_adj = true\n"
+			      "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
+			      "    snapshotter = \"overlayfs\"\n    default_runtime_name = \"runc\"\n"
+			      "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n"
+			      "      runtime_type = \"io.containerd.runc.v2\"\n"
+			      "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n");
+	kl_strbuf_addf(out, "        SystemdCgroup = %s\n", rt->systemd_cgroup ? "true" : "false");
+	kl_strbuf_addstr(out, "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n    ");
+	toml_str(out, "bin_dir", KL_NODE_CNI_BIN);
+	kl_strbuf_addstr(out, "    ");
+	toml_str(out, "conf_dir", "/etc/cni/net.d");
+}
+
+void
+kl_node_cni_conflist(const char *pod_subnet, struct kl_strbuf *out)
+{
+	json_t *conf = json_pack(
+		"{s:s, s:s, s:[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s}]], s:[{s:s}]}}, {s:s, s:{s:b}}]}",
+		"cniVersion", "1.0.0", "name", "kubelaunch-bridge", "plugins",
+		"type", "bridge", "bridge", "kl-bridge0", "isGateway", 1, "ipMasq", 1, "hairpinMode", 1,
+		"ipam", "type", "host-local", "ranges", "subnet", pod_subnet, "routes", "dst", "0.0.0.0/0",
+		"type", "portmap", "capabilities", "portMappings", 1);
+	char *text = json_dumps(conf, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	kl_strbuf_addstr(out, text);
+	kl_strbuf_addch(out, '\n');
+	free(text);
+	json_decref(conf);
+}
+
+void
+kl_node_kubelet_unit(const char *bin_dir, struct kl_strbuf *out)
+{
+	kl_strbuf_addstr(out, "# Written by kubelaunch.\n[Unit]\nDescription=kubelet: The Kubernetes Node Agent\n"
+			      "Wants=containerd.service\nAfter=containerd.service\n\n[Service]\n"
+			      "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n");
+	kl_strbuf_addf(out, "ExecStart=%s/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "
+			    "--kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml "
+			    "$KUBELET_KUBEADM_ARGS\n", bin_dir);
+	kl_strbuf_addstr(out, "Restart=always\nRestartSec=1\nStartLimitInterval=0\n\n[Install]\n"
+			      "WantedBy=multi-user.target\n");
+}
+
+/* $1: the directory of the kubelet binary. */
+const char kl_node_kubelet_script[] =
+	"while [ ! -s /var/lib/kubelet/config.yaml ]; do sleep 0.5; done\n"
+	"KUBELET_KUBEADM_ARGS=\n"
+	"[ -f /var/lib/kubelet/kubeadm-flags.env ] && . /var/lib/kubelet/kubeadm-flags.env\n"
+	"exec \"$1/kubelet\" --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "
+	"--kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml $KUBELET_KUBEADM_ARGS\n";
+
+/* SystemVerification: cgroup v1 hosts and kernels without a config file; Swap, NumCPU,
+ * Mem: a dev box; Service-Kubelet: no systemd (kubelet is supervised); the FileExisting
+ * checks are for tools kubeadm only needs for features kubelaunch does not use;
+ * DirAvailable/FileAvailable: a restart after a kill reuses what is there. */
+const char kl_node_preflight_ignores[] =
+	"SystemVerification,Swap,NumCPU,Mem,Service-Kubelet,FileExisting-crictl,FileExisting-socat,"
+	"FileExisting-ethtool,FileExisting-conntrack,Port-10250,DirAvailable--var-lib-kubelaunch-etcd,"
+	"DirAvailable--etc-kubernetes-manifests,FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml,"
+	"FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml,"
+	"FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml,FileAvailable--etc-kubernetes-manifests-etcd.yaml";
+
+/* What `delete` removes from a host it ran Kubernetes on (the none driver), after
+ * kubeadm reset: the kubelet's and kubeadm's directories, our bridge, the name in
+ * /etc/hosts, and the KUBE-/CNI- netfilter chains with the rules that jump to them. */
+const char kl_node_host_cleanup_script[] =
+	"for m in $(awk '{print $2}' /proc/mounts | grep -E '^/var/lib/kubelet(/|$)' | sort -r); do umount -l \"$m\"; done\n"
+	"rm -rf /etc/kubernetes /var/lib/kubelet " KL_NODE_DIR " /etc/kubelaunch /var/log/kubelaunch " KL_NODE_CNI_CONF "\n"
+	"ip link del kl-bridge0 2>/dev/null\n"
+	"grep -v ' " "control-plane.kubelaunch.internal" "$' /etc/hosts >/etc/hosts.kubelaunch && "
+	"cat /etc/hosts.kubelaunch >/etc/hosts; rm -f /etc/hosts.kubelaunch\n"
+	"for ipt in iptables ip6tables; do\n"
+	"  command -v $ipt-save >/dev/null || continue\n"
+	"  for t in raw mangle nat filter; do\n"
+	"    $ipt-save -t $t 2>/dev/null | grep -E '^-A ' | grep -Ev '^-A (KUBE|CNI)-' | grep -E -- '-j (KUBE|CNI)-' |\n"
+	"      while read -r rule; do eval \"$ipt -w -t $t -D ${rule#-A }\" 2>/dev/null; done\n"
+	"    for c in $($ipt-save -t $t 2>/dev/null | sed -nE 's/^:((KUBE|CNI)-[^ ]*) .*/\\1/p'); do $ipt -w -t $t -F $c 2>/dev/null; done\n"
+	"    for c in $($ipt-save -t $t 2>/dev/null | sed -nE 's/^:((KUBE|CNI)-[^ ]*) .*/\\1/p'); do $ipt -w -t $t -X $c 2>/dev/null; done\n"
+	"  done\n"
+	"done\n"
+	"true\n";

@@ -1,0 +1,735 @@
+/*
+ * kubernetes.c: Kubernetes on a running machine, composed from the bootstrap pieces:
+ * binaries (artifacts), certificates, kubeadm's configuration, containerd and CNI
+ * configuration, kubelet (systemd or `kubelaunch supervise`), kubeadm itself, RBAC,
+ * node labels, the kubeconfig on the host, and the waits.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kubelaunch/artifacts.h"
+#include "kubelaunch/certs.h"
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/kubeadm.h"
+#include "kubelaunch/kubeconfig.h"
+#include "kubelaunch/log.h"
+#include "kubelaunch/node.h"
+#include "kubelaunch/out.h"
+#include "kubelaunch/proc.h"
+#include "kubelaunch/strvec.h"
+#include "kubelaunch/xalloc.h"
+
+#define STEP(o, name, icon, ...) kl_out_step((o)->out, ++(o)->step, (o)->total, name, icon, __VA_ARGS__)
+#define SUB(o, ...) kl_out_info((o)->out, __VA_ARGS__)
+
+struct k8s {
+	struct kl_cluster *c;
+	struct kl_start_opts *o;
+	struct kl_runner *r;
+	char node_ip[64];
+	const char *node_name;
+	int systemd;     /* the machine runs systemd */
+	int cgroup_v1;
+	char bin_dir[256];
+	struct kl_certs certs;
+	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
+};
+
+/* Run argv (NULL-terminated varargs) as root; a non-zero status is `reason`. */
+static int
+run_args(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err, ...)
+{
+	struct kl_strvec argv = KL_STRVEC_INIT;
+	struct kl_run_result own;
+	struct kl_run_opts opts = { .timeout_ms = timeout_ms, .sudo = 1 };
+	const char *a;
+	va_list ap;
+	int rc;
+
+	va_start(ap, err);
+	while ((a = va_arg(ap, const char *)) != NULL)
+		kl_strvec_push(&argv, a);
+	va_end(ap);
+	if (res == NULL)
+		kl_run_result_init(res = &own);
+	rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, res, reason, err);
+	if (res == &own)
+		kl_run_result_release(&own);
+	kl_strvec_clear(&argv);
+	return rc;
+}
+
+static int
+kubectl(struct k8s *k, struct kl_run_result *res, struct kl_err *err, const char *const *args)
+{
+	struct kl_strvec argv = KL_STRVEC_INIT;
+	struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1 };
+	int rc;
+
+	kl_strvec_pushf(&argv, "%s/kubectl", k->bin_dir);
+	kl_strvec_push(&argv, "--kubeconfig=" KL_NODE_ADMIN_CONF);
+	for (; *args; args++)
+		kl_strvec_push(&argv, *args);
+	rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, res, KL_R_K8S, err);
+	kl_strvec_clear(&argv);
+	return rc;
+}
+
+int
+kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
+{
+	struct kl_artifacts_opts ao = { .home = c->home, .mirror = o->binary_mirror };
+	const char *want = kl_profile_str(&c->profile, "KubernetesVersion", "stable");
+	struct kl_binaries b = { 0 };
+	int rc = -1;
+
+	if (kl_k8s_version_resolve(&ao, want, &o->kubernetes_version, err) != 0)
+		return -1;
+	STEP(o, "Downloading Artifacts", "💾", "%s Kubernetes %s binaries (kubeadm, kubelet, kubectl) ...",
+	     kl_binaries_cached(&ao, o->kubernetes_version) ? "Using cached" : "Downloading",
+	     o->kubernetes_version);
+	if (kl_binaries_fetch(&ao, o->kubernetes_version, &b, err) != 0)
+		goto out;
+	for (int i = 0; i < 3; i++)
+		o->binaries[i] = kl_xstrdup(b.paths[i]);
+	json_object_set_new(c->profile.cfg, "KubernetesVersion", json_string(o->kubernetes_version));
+	if (o->image_bundle) {
+		struct kl_bundle_archive *a = NULL;
+		size_t n = 0;
+
+		if (kl_image_bundle_scan(o->image_bundle, 0, &a, &n, err) != 0)
+			goto out;
+		kl_image_bundle_free(a, n);
+	}
+	rc = 0;
+out:
+	kl_binaries_release(&b);
+	return rc;
+}
+
+void
+kl_start_opts_release(struct kl_start_opts *o)
+{
+	free(o->kubernetes_version);
+	for (int i = 0; i < 3; i++)
+		free(o->binaries[i]);
+}
+
+/* cgroup version, systemd, and the node's address. */
+static int
+facts(struct k8s *k, struct kl_err *err)
+{
+	struct kl_run_result res;
+	struct kl_machine *m = k->c->machine;
+	int rc = -1;
+
+	kl_run_result_init(&res);
+	if (run_args(k, 30000, KL_R_GUEST, &res, err, "sh", "-c",
+		     "stat -fc %T /sys/fs/cgroup; if [ -d /run/systemd/system ]; then echo systemd; else echo none; fi; "
+		     "hostname -I 2>/dev/null || echo", NULL) != 0)
+		goto out;
+	k->cgroup_v1 = strstr(res.out.buf, "cgroup2fs") == NULL;
+	k->systemd = strstr(res.out.buf, "\nsystemd") != NULL;
+	if ((m->driver->caps & KL_CAP_VM) && !strcmp(m->driver->name, "qemu")) {
+		/* User-mode networking: the guest's own address. */
+		char *last;
+
+		kl_strbuf_rtrim(&res.out);
+		last = strrchr(res.out.buf, '\n');
+		sscanf(last ? last + 1 : "", "%63s", k->node_ip);
+	} else if (kl_driver_ip(m, k->node_ip, sizeof(k->node_ip), err) != 0) {
+		goto out;
+	}
+	if (k->node_ip[0] == '\0') {
+		kl_err_set(err, KL_R_GUEST, "cannot find the address of '%s'", m->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	kl_run_result_release(&res);
+	return rc;
+}
+
+static int
+certificates(struct k8s *k, struct kl_err *err)
+{
+	const char *ips[] = { k->node_ip, NULL };
+	struct kl_certs_params p = {
+		.home = k->c->home, .profile = k->c->machine->name, .node_name = k->node_name,
+		.node_ips = ips, .extra_ips = k->o->apiserver_ips, .extra_names = k->o->apiserver_names,
+		.expiration_ms = k->o->cert_expiration_ms,
+	};
+
+	SUB(k->o, "Generating certificates and keys ...");
+	return kl_certs_ensure(&p, &k->certs, err);
+}
+
+static int
+copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct kl_err *err)
+{
+	return kl_runner_copy_data(k->r, text, strlen(text), dst, mode, 1, NULL, err);
+}
+
+/* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
+static int
+copy_files(struct k8s *k, struct kl_err *err)
+{
+	struct kl_kubeadm_params kp = {
+		.kubernetes_version = k->o->kubernetes_version, .node_name = k->node_name,
+		.node_ip = k->node_ip, .apiserver_port = k->c->machine->spec.apiserver_port,
+		.cgroup_driver = k->systemd ? "systemd" : "cgroupfs", .cgroup_v1 = k->cgroup_v1,
+		.image_repository = k->o->image_repository, .pull_never = k->o->image_bundle != NULL,
+		.extra_config = k->o->extra_config, .feature_gates = k->o->feature_gates,
+	};
+	static const char *const names[] = { "kubeadm", "kubelet", "kubectl" };
+	struct kl_strbuf yaml = KL_STRBUF_INIT;
+	struct kl_cert_file *files = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (run_args(k, 30000, KL_R_GUEST, NULL, err, "mkdir", "-p", k->bin_dir, KL_KUBEADM_CERT_DIR,
+		     "/etc/cni/net.d", "/var/log/kubelaunch", NULL) != 0)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		char *dst = kl_xasprintf("%s/%s", k->bin_dir, names[i]);
+		int r = kl_runner_copy_file(k->r, k->o->binaries[i], dst, 0755, 1, NULL, err);
+
+		free(dst);
+		if (r != 0)
+			goto out;
+	}
+	kl_certs_kubeadm_files(&k->certs, &files, &n);
+	for (size_t i = 0; i < n; i++) {
+		char *dst = kl_xasprintf("%s/%s", KL_KUBEADM_CERT_DIR, files[i].name);
+		int r = kl_runner_copy_file(k->r, files[i].src, dst, files[i].mode, 1, NULL, err);
+
+		free(dst);
+		if (r != 0)
+			goto out;
+	}
+	if (kl_kubeadm_render(&kp, &yaml, err) != 0 || copy_data(k, yaml.buf, KL_NODE_KUBEADM_YAML, 0600, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	kl_cert_files_free(files, n);
+	kl_strbuf_release(&yaml);
+	return rc;
+}
+
+/* The name kubeadm's controlPlaneEndpoint uses, the kernel settings, the CNI config. */
+static int
+configure_node(struct k8s *k, struct kl_err *err)
+{
+	struct kl_strbuf cni = KL_STRBUF_INIT;
+	int rc;
+
+	/* /etc/hosts may be a bind mount (containers): rewrite it in place. */
+	rc = run_args(k, 30000, KL_R_GUEST, NULL, err, "sh", "-c",
+		      "{ grep -v ' " KL_KUBEADM_CONTROL_PLANE_NAME "$' /etc/hosts; "
+		      "printf '%s " KL_KUBEADM_CONTROL_PLANE_NAME "\\n' \"$1\"; } >/etc/hosts.kubelaunch && "
+		      "cat /etc/hosts.kubelaunch >/etc/hosts && rm -f /etc/hosts.kubelaunch; "
+		      "modprobe br_netfilter 2>/dev/null; modprobe overlay 2>/dev/null; "
+		      "sysctl -qw net.ipv4.ip_forward=1; "
+		      "sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; true",
+		      "sh", k->node_ip, NULL);
+	if (rc == 0) {
+		kl_node_cni_conflist(KL_NODE_POD_SUBNET, &cni);
+		rc = copy_data(k, cni.buf, KL_NODE_CNI_CONF, 0644, err);
+	}
+	kl_strbuf_release(&cni);
+	return rc;
+}
+
+static char *
+self_exe(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return kl_xstrdup("kubelaunch");
+	buf[n] = '\0';
+	return kl_xstrdup(buf);
+}
+
+/* Start `argv` under `kubelaunch supervise` on this host, unless its supervisor runs. */
+static int
+supervise(const char *name, const char *const *argv, struct kl_err *err)
+{
+	char *pidfile = kl_xasprintf(KL_NODE_DIR "/%s.pid", name), *log = kl_xasprintf("/var/log/kubelaunch/%s.log", name);
+	char *exe = self_exe();
+	struct kl_strvec sv = KL_STRVEC_INIT;
+	pid_t pid;
+	int rc = 0;
+
+	if (!kl_pid_alive(kl_pidfile_read(pidfile), "kubelaunch")) {
+		kl_strvec_push(&sv, exe);
+		kl_strvec_push(&sv, "supervise");
+		kl_strvec_pushf(&sv, "--pidfile=%s", pidfile);
+		kl_strvec_pushf(&sv, "--log=%s", log);
+		kl_strvec_push(&sv, "--");
+		for (; *argv; argv++)
+			kl_strvec_push(&sv, *argv);
+		rc = kl_spawn_detached(kl_strvec_argv(&sv), NULL, &pid, err);
+	}
+	kl_strvec_clear(&sv);
+	free(exe);
+	free(log);
+	free(pidfile);
+	return rc;
+}
+
+/* containerd configured for kubeadm (cgroup driver, the bundle's pause image, CNI),
+ * restarted under systemd, or started under `kubelaunch supervise` on this host. */
+static int
+runtime(struct k8s *k, struct kl_err *err)
+{
+	struct kl_node_runtime rt = { .systemd_cgroup = k->systemd };
+	struct kl_strbuf conf = KL_STRBUF_INIT;
+	struct kl_run_result res;
+	char *kubeadm_bin = kl_xasprintf("%s/kubeadm", k->bin_dir), *pause;
+	int rc = -1;
+
+	/* The sandbox image is the pause image kubeadm wants for this version. */
+	kl_run_result_init(&res);
+	if (run_args(k, 60000, KL_R_K8S, &res, err, kubeadm_bin, "config", "images", "list", "--config",
+		     KL_NODE_KUBEADM_YAML, NULL) != 0)
+		goto out;
+	pause = strstr(res.out.buf, "/pause:");
+	while (pause && pause > res.out.buf && pause[-1] != '\n')
+		pause--;
+	if (pause == NULL) {
+		kl_err_set(err, KL_R_K8S, "kubeadm names no pause image");
+		goto out;
+	}
+	pause[strcspn(pause, "\n")] = '\0';
+	rt.pause_image = pause;
+	kl_node_containerd_config(&rt, &conf);
+	if (k->systemd) {
+		if (copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||
+		    run_args(k, 120000, KL_R_RUNTIME, NULL, err, "systemctl", "restart", "containerd", NULL) != 0)
+			goto out;
+	} else if (k->c->machine->driver->caps & KL_CAP_HOST) {
+		static const char *const argv[] = { "containerd", "--config", "/etc/kubelaunch/containerd.toml", NULL };
+
+		if (run_args(k, 10000, KL_R_HOST, NULL, err, "mkdir", "-p", "/etc/kubelaunch", NULL) != 0 ||
+		    copy_data(k, conf.buf, "/etc/kubelaunch/containerd.toml", 0644, err) != 0 ||
+		    supervise("containerd", argv, err) != 0)
+			goto out;
+		kl_out_warn(k->o->out, "this host has no systemd: kubelaunch keeps containerd and kubelet "
+			    "running itself (logs in /var/log/kubelaunch)");
+	} else {
+		kl_err_set(err, KL_R_RUNTIME, "'%s' runs no systemd: kubelaunch cannot manage its services",
+			   k->c->machine->name);
+		goto out;
+	}
+	/* containerd answers within a few seconds. */
+	rc = run_args(k, 60000, KL_R_RUNTIME, NULL, err, "sh", "-c",
+		      "for i in $(seq 300); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; "
+		      "echo 'containerd does not answer on /run/containerd/containerd.sock' >&2; exit 1", NULL);
+out:
+	kl_run_result_release(&res);
+	kl_strbuf_release(&conf);
+	free(kubeadm_bin);
+	return rc;
+}
+
+/* The bundle's archives into containerd's k8s.io namespace, unless all its images are
+ * there already (images.list in the bundle names them). */
+static int
+import_images(struct k8s *k, struct kl_err *err)
+{
+	struct kl_bundle_archive *a = NULL;
+	struct kl_strbuf list = KL_STRBUF_INIT;
+	struct kl_run_result res;
+	char *listpath;
+	size_t n = 0;
+	int rc = -1, missing = 1;
+
+	kl_run_result_init(&res);
+	if (k->o->image_bundle == NULL)
+		return 0;
+	listpath = kl_xasprintf("%s/images.list", k->o->image_bundle);
+	if (kl_image_bundle_scan(k->o->image_bundle, 0, &a, &n, err) != 0)
+		goto out;
+	if (kl_read_file(listpath, &list, NULL) == 0 &&
+	    run_args(k, 60000, KL_R_RUNTIME, &res, err, "ctr", "-n", "k8s.io", "images", "ls", "-q", NULL) == 0) {
+		missing = 0;
+		for (char *line = strtok(list.buf, "\n"); line; line = strtok(NULL, "\n"))
+			if (*line && !strstr(res.out.buf, line))
+				missing = 1;
+	}
+	if (!missing) {
+		SUB(k->o, "All %zu images of %s are in containerd already", n, k->o->image_bundle);
+		rc = 0;
+		goto out;
+	}
+	SUB(k->o, "Importing %zu image archives from %s ...", n, k->o->image_bundle);
+	for (size_t i = 0; i < n; i++) {
+		char *dst = (k->c->machine->driver->caps & KL_CAP_HOST) ? kl_xstrdup(a[i].path) :
+			    kl_xasprintf("%s/%s", KL_NODE_IMAGE_DIR, a[i].name);
+		int r = 0;
+
+		if (!(k->c->machine->driver->caps & KL_CAP_HOST))
+			r = run_args(k, 10000, KL_R_GUEST, NULL, err, "mkdir", "-p", KL_NODE_IMAGE_DIR, NULL) ||
+			    kl_runner_copy_file(k->r, a[i].path, dst, 0644, 1, NULL, err);
+		if (r == 0)
+			r = run_args(k, 600000, KL_R_RUNTIME_IMAGE, NULL, err, "ctr", "-n", "k8s.io", "images", "import",
+				     dst, NULL);
+		free(dst);
+		if (r != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	kl_run_result_release(&res);
+	kl_image_bundle_free(a, n);
+	kl_strbuf_release(&list);
+	free(listpath);
+	return rc;
+}
+
+static int
+kubelet_service(struct k8s *k, struct kl_err *err)
+{
+	struct kl_strbuf unit = KL_STRBUF_INIT;
+	int rc;
+
+	if (k->systemd) {
+		kl_node_kubelet_unit(k->bin_dir, &unit);
+		rc = copy_data(k, unit.buf, "/etc/systemd/system/kubelet.service", 0644, err);
+		if (rc == 0)
+			rc = run_args(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "daemon-reload", NULL);
+		if (rc == 0)
+			rc = run_args(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "enable", "kubelet", NULL);
+	} else {
+		const char *argv[] = { "sh", "-c", kl_node_kubelet_script, "kubelet", k->bin_dir, NULL };
+
+		rc = supervise("kubelet", argv, err);
+	}
+	kl_strbuf_release(&unit);
+	return rc;
+}
+
+/* kubeadm with the binaries' directory first in PATH; its output goes to the log. */
+static int
+kubeadm(struct k8s *k, int timeout_ms, struct kl_err *err, const char *const *args)
+{
+	struct kl_strvec argv = KL_STRVEC_INIT;
+	struct kl_run_opts opts = { .timeout_ms = timeout_ms, .sudo = 1 };
+	struct kl_run_result res;
+	int rc;
+
+	kl_run_result_init(&res);
+	kl_strvec_push(&argv, "env");
+	kl_strvec_pushf(&argv, "PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", k->bin_dir);
+	kl_strvec_pushf(&argv, "%s/kubeadm", k->bin_dir);
+	for (; *args; args++)
+		kl_strvec_push(&argv, *args);
+	rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, &res, KL_R_K8S_INIT, err);
+	kl_strbuf_add(&k->log, res.out.buf, res.out.len);
+	kl_strbuf_add(&k->log, res.err.buf, res.err.len);
+	kl_run_result_release(&res);
+	kl_strvec_clear(&argv);
+	return rc;
+}
+
+/* First start: kubeadm init (reset and one retry on failure). Restart: only the
+ * phases that rebuild what a stopped machine lost. */
+static int
+control_plane(struct k8s *k, int restart, struct kl_err *err)
+{
+	char ignores[1024];
+	const char *init[] = { "init", "--config", KL_NODE_KUBEADM_YAML, ignores,
+			       k->o->dns_upstream_none ? "--skip-phases=addon/coredns" : NULL, NULL };
+	static const char *const phases[][6] = {
+		{ "init", "phase", "certs", "all", "--config", KL_NODE_KUBEADM_YAML },
+		{ "init", "phase", "kubeconfig", "all", "--config", KL_NODE_KUBEADM_YAML },
+		{ "init", "phase", "kubelet-start", "--config", KL_NODE_KUBEADM_YAML, NULL },
+		{ "init", "phase", "control-plane", "all", "--config", KL_NODE_KUBEADM_YAML },
+		{ "init", "phase", "etcd", "local", "--config", KL_NODE_KUBEADM_YAML },
+	};
+	static const char *const reset[] = { "reset", "--force", "--cri-socket", KL_KUBEADM_CRI_SOCKET, NULL };
+
+	snprintf(ignores, sizeof(ignores), "--ignore-preflight-errors=%s", kl_node_preflight_ignores);
+	if (restart) {
+		SUB(k->o, "Restarting the control plane ...");
+		for (size_t i = 0; i < KL_ARRAY_SIZE(phases); i++) {
+			const char *argv[7] = { 0 };
+
+			memcpy(argv, phases[i], sizeof(phases[i]));
+			if (kubeadm(k, k->o->wait_timeout_ms, err, argv) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	SUB(k->o, "Booting up control plane ...");
+	if (kubeadm(k, k->o->wait_timeout_ms, err, init) == 0)
+		return 0;
+	kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
+	SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
+	if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
+		return -1;
+	return 0;
+}
+
+/* CoreDNS as kubeadm makes it, without `forward` and `loop` (which query the
+ * upstream): for machines that must not send DNS queries beyond themselves. */
+static int
+sealed_coredns(struct k8s *k, struct kl_err *err)
+{
+	SUB(k->o, "Configuring CoreDNS without an upstream (--dns-upstream=none) ...");
+	/* kubeadm's manifest goes through sed on the machine, which drops the Corefile's
+	 * forward block and loop line: both live inside one literal block scalar. */
+	return run_args(k, 60000, KL_R_K8S, NULL, err, "sh", "-c",
+		      "\"$1/kubeadm\" init phase addon coredns --config \"$2\" --print-manifest |"
+		      " sed -e '/^ *forward \\. /,/^ *}/d' -e '/^ *loop$/d' |"
+		      " \"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " apply -f -",
+		      "sh", k->bin_dir, KL_NODE_KUBEADM_YAML, NULL);
+}
+
+/* RBAC for kube-system's default account (addons use it), and our node labels. */
+static int
+finish_cluster(struct k8s *k, struct kl_err *err)
+{
+	char label_name[128], label_version[128];
+	const char *rbac[] = { "create", "clusterrolebinding", "kubelaunch-rbac", "--clusterrole=cluster-admin",
+			       "--serviceaccount=kube-system:default", "--dry-run=client", "-o", "yaml", NULL };
+	const char *label[] = { "label", "nodes", k->node_name, label_name, label_version,
+				"kubelaunch.io/primary=true", "--overwrite", NULL };
+	struct kl_run_result res;
+	int rc = -1;
+
+	kl_run_result_init(&res);
+	SUB(k->o, "Configuring RBAC rules and the bridge CNI ...");
+	snprintf(label_name, sizeof(label_name), "kubelaunch.io/name=%s", k->c->machine->name);
+	snprintf(label_version, sizeof(label_version), "kubelaunch.io/version=%s", k->o->kubernetes_version);
+	/* create --dry-run | apply keeps a restart idempotent. */
+	if (kubectl(k, &res, err, rbac) != 0)
+		goto out;
+	{
+		struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1, .stdin_data = res.out.buf,
+					    .stdin_len = res.out.len };
+		struct kl_strvec argv = KL_STRVEC_INIT;
+		struct kl_run_result r2;
+
+		kl_run_result_init(&r2);
+		kl_strvec_pushf(&argv, "%s/kubectl", k->bin_dir);
+		kl_strvec_push(&argv, "--kubeconfig=" KL_NODE_ADMIN_CONF);
+		kl_strvec_push(&argv, "apply");
+		kl_strvec_push(&argv, "-f");
+		kl_strvec_push(&argv, "-");
+		rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, &r2, KL_R_K8S, err);
+		kl_run_result_release(&r2);
+		kl_strvec_clear(&argv);
+		if (rc != 0)
+			goto out;
+	}
+	kl_run_result_release(&res);
+	kl_run_result_init(&res);
+	rc = kubectl(k, &res, err, label);
+	if (rc == 0 && k->o->dns_upstream_none)
+		rc = sealed_coredns(k, err);
+out:
+	kl_run_result_release(&res);
+	return rc;
+}
+
+static int
+write_kubeconfig(struct k8s *k, struct kl_err *err)
+{
+	struct kl_machine *m = k->c->machine;
+	struct kl_endpoint ep = { .port = 0 };
+	char *path = NULL, *server = NULL;
+	struct kl_kubeconfig_entry e = { 0 };
+	int rc = -1;
+
+	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, err) != 0 || kl_kubeconfig_path(&path, err) != 0)
+		goto out;
+	server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
+	e.profile = m->name;
+	e.server = server;
+	e.ca_path = k->certs.ca_crt;
+	e.cert_path = k->certs.client_crt;
+	e.key_path = k->certs.client_key;
+	e.embed = k->o->embed_certs;
+	if (kl_kubeconfig_merge(path, &e, k->o->keep_context, err) != 0)
+		goto out;
+	json_object_set_new(k->c->profile.cfg, "APIServer", json_string(server));
+	rc = 0;
+out:
+	free(server);
+	free(path);
+	return rc;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
+static int
+wait_for(struct k8s *k, const char *what, const char *probe, long long deadline, struct kl_err *err)
+{
+	struct timespec nap = { 0, 500 * 1000 * 1000 };
+	struct kl_run_result res;
+	int rc = -1;
+
+	kl_run_result_init(&res);
+	for (;;) {
+		const char *argv[] = { "sh", "-c", probe, "sh", k->bin_dir, k->node_name, NULL };
+		struct kl_run_opts opts = { .timeout_ms = 30000, .sudo = 1 };
+		struct kl_err ignored;
+
+		kl_strbuf_reset(&res.out);
+		kl_strbuf_reset(&res.err);
+		if (kl_runner_run(k->r, argv, &opts, &res, &ignored) == 0 && res.status == 0) {
+			rc = 0;
+			break;
+		}
+		if (now_ms() >= deadline) {
+			kl_strbuf_rtrim(&res.err);
+			kl_err_set(err, KL_R_K8S_WAIT, "timed out waiting for %s on '%s'%s%s", what, k->c->machine->name,
+				   res.err.len ? ": " : "", res.err.buf);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+	kl_run_result_release(&res);
+	return rc;
+}
+
+#define KUBECTL "\"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " "
+
+/* Wait for targets [first, last) of the list below, in order. */
+static int
+waits(struct k8s *k, size_t first, size_t last, struct kl_err *err)
+{
+	static const struct {
+		const char *what, *probe;
+	} targets[] = {
+		{ "the API server", KUBECTL "get --raw /readyz >/dev/null" },
+		{ "the node to be Ready", KUBECTL "get node \"$2\" -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" },
+		{ "the default service account", KUBECTL "-n default get serviceaccount default >/dev/null" },
+		{ "the system pods", "out=$(" KUBECTL "-n kube-system get pods --no-headers -o "
+				     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
+				     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
+		{ "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
+				   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
+				   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
+	};
+	long long deadline = now_ms() + k->o->wait_timeout_ms;
+
+	for (size_t i = first; i < KL_ARRAY_SIZE(targets) && i < last; i++) {
+		long long t0 = now_ms();
+
+		if (wait_for(k, targets[i].what, targets[i].probe, deadline, err) != 0)
+			return -1;
+		kl_info("waited %lld ms for %s", now_ms() - t0, targets[i].what);
+	}
+	return 0;
+}
+
+int
+kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r, struct kl_err *err)
+{
+	struct k8s k = { .c = c, .o = o, .r = r, .node_name = c->machine->name, .log = KL_STRBUF_INIT };
+	int restart = json_is_true(json_object_get(c->machine->state, "KubeadmDone"));
+	char *logpath = kl_machine_path(c->machine, "kubeadm.log");
+	int rc = -1;
+
+	snprintf(k.bin_dir, sizeof(k.bin_dir), KL_NODE_BIN_DIR "/%s", o->kubernetes_version);
+	STEP(o, "Preparing Kubernetes", "🐳", "Preparing Kubernetes %s on containerd ...", o->kubernetes_version);
+	if (facts(&k, err) != 0 || certificates(&k, err) != 0 || copy_files(&k, err) != 0 ||
+	    configure_node(&k, err) != 0 || runtime(&k, err) != 0 || import_images(&k, err) != 0 ||
+	    kubelet_service(&k, err) != 0)
+		goto out;
+	/* The API server answers before anything is applied (after a restart it takes a while). */
+	if (control_plane(&k, restart, err) != 0 || waits(&k, 0, 1, err) != 0)
+		goto out;
+	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
+	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
+	if (kl_machine_save_state(c->machine, err) != 0 || finish_cluster(&k, err) != 0)
+		goto out;
+	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
+	if (write_kubeconfig(&k, err) != 0 || waits(&k, 1, SIZE_MAX, err) != 0)
+		goto out;
+	rc = kl_profile_save(c->home, &c->profile, err);
+out:
+	if (k.log.len)
+		kl_write_file_atomic(logpath, k.log.buf, k.log.len, 0600, NULL);
+	kl_strbuf_release(&k.log);
+	kl_certs_release(&k.certs);
+	free(logpath);
+	return rc;
+}
+
+/* Stop a supervised service on this host by its supervisor's PID. */
+static void
+unsupervise(const char *name)
+{
+	char *pidfile = kl_xasprintf(KL_NODE_DIR "/%s.pid", name);
+	int pid = kl_pidfile_read(pidfile);
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+
+	if (kl_pid_alive(pid, "kubelaunch")) {
+		kill(pid, SIGTERM);
+		for (int i = 0; i < 200 && kl_pid_alive(pid, "kubelaunch"); i++)
+			nanosleep(&nap, NULL);
+	}
+	free(pidfile);
+}
+
+int
+kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct kl_err *err)
+{
+	struct k8s k = { .c = c, .r = r, .node_name = c->machine->name };
+	const char *version = kl_profile_str(&c->profile, "KubernetesVersion", "");
+	int host = c->machine->driver->caps & KL_CAP_HOST;
+
+	snprintf(k.bin_dir, sizeof(k.bin_dir), KL_NODE_BIN_DIR "/%s", version);
+	if (host)
+		unsupervise("kubelet");
+	else
+		run_args(&k, 60000, KL_R_GUEST, NULL, NULL, "systemctl", "stop", "kubelet", NULL);
+	/* The control plane's containers go with the kubelet. */
+	run_args(&k, 120000, KL_R_RUNTIME, NULL, NULL, "sh", "-c",
+		 "for t in $(ctr -n k8s.io tasks ls -q 2>/dev/null); do ctr -n k8s.io tasks kill -s SIGKILL \"$t\"; done; true",
+		 NULL);
+	if (reset) {
+		const char *argv[] = { "env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, "reset", "--force",
+				       "--cri-socket", KL_KUBEADM_CRI_SOCKET, NULL };
+		char kubeadm_bin[300];
+
+		snprintf(kubeadm_bin, sizeof(kubeadm_bin), "%s/kubeadm", k.bin_dir);
+		argv[2] = kubeadm_bin;
+		if (kl_path_exists(kubeadm_bin) || !host) {
+			struct kl_run_result res;
+			struct kl_run_opts opts = { .timeout_ms = 300000, .sudo = 1 };
+
+			kl_run_result_init(&res);
+			kl_runner_run(r, argv, &opts, &res, err);
+			kl_run_result_release(&res);
+		}
+	}
+	if (host) {
+		unsupervise("containerd");
+		if (reset)
+			run_args(&k, 120000, KL_R_HOST, NULL, NULL, "sh", "-c", kl_node_host_cleanup_script, NULL);
+	}
+	return 0;
+}

@@ -57,6 +57,15 @@ int kl_cluster_stop(struct kl_cluster *c, struct kl_err *err);
 /* Remove the machine and the profile. */
 int kl_cluster_delete(struct kl_cluster *c, struct kl_err *err);
 
+/* What `status` reports. Each part is Running, Stopped, Nonexistent, Error ... and
+ * the kubeconfig Configured or Misconfigured; "" where it does not apply
+ * (--no-kubernetes). exit_bits: 1 host, 2 kubelet/apiserver, 4 kubeconfig not OK. */
+struct kl_status {
+	const char *host, *kubelet, *apiserver, *kubeconfig;
+	int exit_bits;
+};
+int kl_cluster_status(struct kl_cluster *c, struct kl_status *st, struct kl_err *err);
+
 /* An existing profile and its machine record; a missing profile is GUEST_NOT_FOUND (85). */
 int kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err);
 /* A new profile from settings (not yet saved) and a machine for `driver`. */

@@ -11,25 +11,24 @@ static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_cluster c;
-	enum kl_machine_state st = KL_STATE_ERROR;
-	const char *host;
+	struct kl_status st;
 	int rc = -1;
 
-	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0)
+	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0 || kl_cluster_status(&c, &st, err) != 0)
 		goto out;
-	if (kl_driver_state(c.machine, &st, err) != 0)
-		goto out;
-	host = kl_machine_state_name(st);
 	if (ctx->output == KL_OUTPUT_JSON) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "Name", ctx->profile, "Driver", c.machine->driver->name,
-				      "Host", host, "Worker", 0);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "Name", ctx->profile, "Driver",
+				      c.machine->driver->name, "Host", st.host, "Kubelet", st.kubelet, "APIServer",
+				      st.apiserver, "Kubeconfig", st.kubeconfig, "Worker", 0);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("%s\ntype: Control Plane\nhost: %s\n", ctx->profile, host);
+		printf("%s\ntype: Control Plane\nhost: %s\n", ctx->profile, st.host);
+		if (*st.kubelet)
+			printf("kubelet: %s\napiserver: %s\nkubeconfig: %s\n", st.kubelet, st.apiserver, st.kubeconfig);
 	}
-	rc = st == KL_STATE_RUNNING ? 0 : 1;
+	rc = st.exit_bits;
 out:
 	kl_cluster_release(&c);
 	return rc;

@@ -42,7 +42,8 @@ test_expect_success 'start brings up a cluster; the real kubectl uses the writte
 	test "$($KUBECTL config current-context)" = kubelaunch &&
 	$KUBECTL get nodes -o jsonpath="{.items[0].status.conditions[?(@.type==\"Ready\")].status}" | grep -qx True &&
 	$KUBECTL -n kube-system get pods --no-headers >pods && test "$(grep -vc Running pods)" = 0 &&
-	kubelaunch status >st && grep -q "^host: Running$" st
+	kubelaunch status >st && printf "%s\n" kubelaunch "type: Control Plane" "host: Running" \
+		"kubelet: Running" "apiserver: Running" "kubeconfig: Configured" >expect && test_cmp expect st
 '
 
 test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '
@@ -89,6 +90,7 @@ test_expect_success 'a NodePort service answers from the host' '
 test_expect_success 'stop, then start again: Ready, the workload still there, faster' '
 	kubelaunch stop &&
 	! pgrep -f "kubelaunch supervise --pidfile=/var/lib/kubelaunch/kubelet.pid" >/dev/null &&
+	test_expect_code 2 kubelaunch status >st && grep -q "^kubelet: Stopped$" st &&
 	$START >out &&
 	grep -q "Restarting the control plane" out &&
 	$KUBECTL get configmap greeting -o jsonpath={.data.word} | grep -qx hello &&

@@ -644,29 +644,41 @@ waits(struct k8s *k, size_t first, size_t last, struct kl_err *err)
 	return 0;
 }
 
+/* Run one phase and log how long it took (bench/start.sh prints the breakdown). */
+static int
+phase(const char *name, long long t0, int rc)
+{
+	kl_info("phase %s: %lld ms", name, now_ms() - t0);
+	return rc != 0;
+}
+#define PHASE(name, call) (t0 = now_ms(), phase(name, t0, (call)))
+
 int
 kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r, struct kl_err *err)
 {
 	struct k8s k = { .c = c, .o = o, .r = r, .node_name = c->machine->name, .log = KL_STRBUF_INIT };
 	int restart = json_is_true(json_object_get(c->machine->state, "KubeadmDone"));
 	char *logpath = kl_machine_path(c->machine, "kubeadm.log");
+	long long t0;
 	int rc = -1;
 
 	snprintf(k.bin_dir, sizeof(k.bin_dir), KL_NODE_BIN_DIR "/%s", o->kubernetes_version);
 	STEP(o, "Preparing Kubernetes", "🐳", "Preparing Kubernetes %s on containerd ...", o->kubernetes_version);
-	if (facts(&k, err) != 0 || certificates(&k, err) != 0 || copy_files(&k, err) != 0 ||
-	    configure_node(&k, err) != 0 || runtime(&k, err) != 0 || import_images(&k, err) != 0 ||
-	    kubelet_service(&k, err) != 0)
+	if (PHASE("facts", facts(&k, err)) || PHASE("certificates", certificates(&k, err)) ||
+	    PHASE("copy files", copy_files(&k, err)) || PHASE("node config", configure_node(&k, err)) ||
+	    PHASE("containerd", runtime(&k, err)) || PHASE("images", import_images(&k, err)) ||
+	    PHASE("kubelet service", kubelet_service(&k, err)))
 		goto out;
 	/* The API server answers before anything is applied (after a restart it takes a while). */
-	if (control_plane(&k, restart, err) != 0 || waits(&k, 0, 1, err) != 0)
+	if (PHASE(restart ? "kubeadm phases" : "kubeadm init", control_plane(&k, restart, err)) ||
+	    PHASE("wait apiserver", waits(&k, 0, 1, err)))
 		goto out;
 	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
 	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
-	if (kl_machine_save_state(c->machine, err) != 0 || finish_cluster(&k, err) != 0)
+	if (kl_machine_save_state(c->machine, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, err)))
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
-	if (write_kubeconfig(&k, err) != 0 || waits(&k, 1, SIZE_MAX, err) != 0)
+	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) || PHASE("waits", waits(&k, 1, SIZE_MAX, err)))
 		goto out;
 	rc = kl_profile_save(c->home, &c->profile, err);
 out:

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# bench/start.sh: time to node Ready and to DNS answering of `kubelaunch start
+# --driver=none`, against the test bench's plain scripted `kubeadm init` on the same
+# host, side by side, alternating, in one run; then restart against first start, and
+# the phase breakdown of kubelaunch's start. Both own the host while they run.
+# Environment: KL_BIN, KL_SRC; BENCH_RUNS (default 3).
+set -eu
+: "${KL_BIN:?}" "${KL_SRC:?}"
+RUNS=${BENCH_RUNS:-3}
+make -s -C "$KL_SRC" testbench >/dev/null
+eval "$(make -s -C "$KL_SRC" testbench-env)"
+work=$(mktemp -d)
+export KUBELAUNCH_HOME=$work/home HOME=$work/userhome
+mkdir -p "$HOME"
+ADMIN=/etc/kubernetes/admin.conf
+
+(cd "$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0) >"$work/http.log" 2>&1 &
+http=$!
+poller=
+cleanup() {
+	[ -n "$poller" ] && kill "$poller" 2>/dev/null
+	"$KL_BIN" delete >/dev/null 2>&1 || true
+	"$KL_TB_KUBEADM" down >/dev/null 2>&1 || true
+	kill "$http" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 50); do grep -q port "$work/http.log" && break; sleep 0.1; done
+MIRROR=http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log")/release
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# poll T0 OUT: write the seconds since T0 at which the node is first Ready and DNS first
+# answers (the same probe for both contenders).
+poll() {
+	local t0=$1 out=$2 ready= dns=
+	while [ -z "$ready" ] || [ -z "$dns" ]; do
+		if [ -z "$ready" ] && "$KL_TB_BIN/kubectl" --kubeconfig "$ADMIN" get nodes \
+			-o 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; then
+			ready=$(awk "BEGIN{print $(now) - $t0}")
+		fi
+		if [ -z "$dns" ] && dig +time=1 +tries=1 +short @10.96.0.10 kubernetes.default.svc.cluster.local A 2>/dev/null |
+			grep -qx 10.96.0.1; then
+			dns=$(awk "BEGIN{print $(now) - $t0}")
+		fi
+		sleep 0.2
+	done
+	echo "$ready $dns" >"$out"
+}
+
+run_one() { # NAME CMD...: time the command, and Ready/DNS as seen by the poller
+	local name=$1 t0
+	shift
+	t0=$(now)
+	poll "$t0" "$work/poll" &
+	poller=$!
+	"$@" >"$work/$name.out" 2>&1
+	local total; total=$(awk "BEGIN{print $(now) - $t0}")
+	wait "$poller" || true
+	poller=
+	read -r ready dns <"$work/poll"
+	echo "$total $ready $dns" >>"$work/$name"
+}
+
+START=("$KL_BIN" start --driver=none --kubernetes-version "$KL_TB_VERSION" --binary-mirror "$MIRROR"
+	--image-bundle "$KL_TB_IMAGES" --dns-upstream=none -v=1)
+"$KL_BIN" start --driver=none --kubernetes-version "$KL_TB_VERSION" --binary-mirror "$MIRROR" --download-only >/dev/null
+for i in $(seq "$RUNS"); do
+	run_one baseline "$KL_TB_KUBEADM" up
+	"$KL_TB_KUBEADM" down >/dev/null 2>&1
+	run_one first "${START[@]}"
+	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms" "$work/first.out" >"$work/phases.first"
+	"$KL_BIN" stop >/dev/null
+	run_one restart "${START[@]}"
+	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms" "$work/restart.out" >"$work/phases.restart"
+	"$KL_BIN" delete >/dev/null
+done
+col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
+for n in baseline first restart; do
+	printf '%-9s command %.1f s, node Ready %.1f s, DNS answering %.1f s (medians of %s)\n' \
+		"$n" "$(col $n 1)" "$(col $n 2)" "$(col $n 3)" "$RUNS"
+done
+printf 'ratio kubelaunch/kubeadm: node Ready %.2f, DNS %.2f (target <= 1.15)\n' \
+	"$(awk "BEGIN{print $(col first 2) / $(col baseline 2)}")" "$(awk "BEGIN{print $(col first 3) / $(col baseline 3)}")"
+printf 'ratio restart/first start (to DNS): %.2f (target <= 0.5)\n' \
+	"$(awk "BEGIN{print $(col restart 3) / $(col first 3)}")"
+echo "phases of a first start:"; sed 's/^/  /' "$work/phases.first"
+echo "phases of a restart:"; sed 's/^/  /' "$work/phases.restart"

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
@@ -34,14 +35,6 @@ struct xfer {
 	void *progress_arg;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void
 hex(const unsigned char *md, unsigned int len, char out[65])
@@ -308,9 +301,9 @@ kl_download(struct kl_dl *items, size_t n, kl_dl_progress_fn progress, void *arg
 				left--;
 				continue;
 			}
-			x->retry_at = now_ms() + (long long)BACKOFF_MS * (1LL << (x->dl->attempts > 0 ? x->dl->attempts - 1 : 0));
+			x->retry_at = kl_now_ms() + (long long)BACKOFF_MS * (1LL << (x->dl->attempts > 0 ? x->dl->attempts - 1 : 0));
 		}
-		now = now_ms();
+		now = kl_now_ms();
 		for (size_t i = 0; i < n; i++) {
 			if (xs[i].done || xs[i].retry_at == 0)
 				continue;

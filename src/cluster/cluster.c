@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
@@ -95,20 +96,12 @@ kl_cluster_spec(struct kl_cluster *c)
 	s->ssh_key = dup_or_null(kl_profile_str(p, "SSHKey", NULL));
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 struct kl_runner *
 kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 {
 	struct kl_machine *m = c->machine;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = kl_now_ms() + timeout_ms;
 	struct kl_ssh_endpoint ep;
 	struct kl_runner *r;
 
@@ -119,7 +112,7 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 		return NULL;
 	/* Short rounds, so that a machine that dies while booting is noticed. */
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - kl_now_ms();
 		struct kl_ssh_target t = {
 			.host = ep.addr.host, .port = ep.addr.port, .user = ep.user, .key_path = ep.key_path,
 			.known_hosts = ep.known_hosts, .connect_timeout_ms = 5000,
@@ -140,7 +133,7 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
 			return NULL;
 		}
-		if (now_ms() >= deadline) {
+		if (kl_now_ms() >= deadline) {
 			kl_err_set(err, KL_R_GUEST_SSH, "no SSH answer from '%s' at %s:%d after %d s", m->name,
 				   ep.addr.host, ep.addr.port, timeout_ms / 1000);
 			return NULL;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
@@ -572,20 +573,10 @@ out:
 	return rc;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
 static int
 wait_for(struct k8s *k, const char *what, const char *probe, long long deadline, struct kl_err *err)
 {
-	struct timespec nap = { 0, 500 * 1000 * 1000 };
 	struct kl_run_result res;
 	int rc = -1;
 
@@ -601,13 +592,13 @@ wait_for(struct k8s *k, const char *what, const char *probe, long long deadline,
 			rc = 0;
 			break;
 		}
-		if (now_ms() >= deadline) {
+		if (kl_now_ms() >= deadline) {
 			kl_strbuf_rtrim(&res.err);
 			kl_err_set(err, KL_R_K8S_WAIT, "timed out waiting for %s on '%s'%s%s", what, k->c->machine->name,
 				   res.err.len ? ": " : "", res.err.buf);
 			break;
 		}
-		nanosleep(&nap, NULL);
+		kl_sleep_ms(500);
 	}
 	kl_run_result_release(&res);
 	return rc;
@@ -632,14 +623,14 @@ waits(struct k8s *k, size_t first, size_t last, struct kl_err *err)
 				   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
 				   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
 	};
-	long long deadline = now_ms() + k->o->wait_timeout_ms;
+	long long deadline = kl_now_ms() + k->o->wait_timeout_ms;
 
 	for (size_t i = first; i < KL_ARRAY_SIZE(targets) && i < last; i++) {
-		long long t0 = now_ms();
+		long long t0 = kl_now_ms();
 
 		if (wait_for(k, targets[i].what, targets[i].probe, deadline, err) != 0)
 			return -1;
-		kl_info("waited %lld ms for %s", now_ms() - t0, targets[i].what);
+		kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
 	}
 	return 0;
 }
@@ -648,10 +639,10 @@ waits(struct k8s *k, size_t first, size_t last, struct kl_err *err)
 static int
 phase(const char *name, long long t0, int rc)
 {
-	kl_info("phase %s: %lld ms", name, now_ms() - t0);
+	kl_info("phase %s: %lld ms", name, kl_now_ms() - t0);
 	return rc != 0;
 }
-#define PHASE(name, call) (t0 = now_ms(), phase(name, t0, (call)))
+#define PHASE(name, call) (t0 = kl_now_ms(), phase(name, t0, (call)))
 
 int
 kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r, struct kl_err *err)
@@ -696,12 +687,11 @@ unsupervise(const char *name)
 {
 	char *pidfile = kl_xasprintf(KL_NODE_DIR "/%s.pid", name);
 	int pid = kl_pidfile_read(pidfile);
-	struct timespec nap = { 0, 100 * 1000 * 1000 };
 
 	if (kl_pid_alive(pid, "kubelaunch")) {
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 200 && kl_pid_alive(pid, "kubelaunch"); i++)
-			nanosleep(&nap, NULL);
+			kl_sleep_ms(100);
 	}
 	free(pidfile);
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
@@ -98,21 +99,12 @@ struct progress {
 	int reported_done[KL_BINARY_COUNT];
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* At most four updates a second, plus one when each file is complete. */
 static void
 on_progress(void *arg, const char *name, curl_off_t now, curl_off_t total)
 {
 	struct progress *p = arg;
-	long long t = mono_ms(), sum_now = 0, sum_total = 0;
+	long long t = kl_now_ms(), sum_now = 0, sum_total = 0;
 	int just_done = 0;
 
 	for (size_t i = 0; i < KL_BINARY_COUNT; i++) {

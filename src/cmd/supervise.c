@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/proc.h"
@@ -64,10 +65,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 			if (stopping) {
 				kill(child, SIGTERM);
 				/* A child that ignores SIGTERM for 15 s is killed. */
-				for (int i = 0; i < 150 && waitpid(child, &status, WNOHANG) == 0; i++) {
-					struct timespec nap = { 0, 100 * 1000 * 1000 };
-					nanosleep(&nap, NULL);
-				}
+				for (int i = 0; i < 150 && waitpid(child, &status, WNOHANG) == 0; i++)
+					kl_sleep_ms(100);
 				kill(child, SIGKILL);
 			}
 		}
@@ -75,10 +74,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 			break;
 		/* A child that ran a while restarts quickly; a crash loop backs off to 10 s. */
 		delay_ms = time(NULL) - started > 30 ? 500 : (delay_ms * 2 > 10000 ? 10000 : delay_ms * 2);
-		{
-			struct timespec nap = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
-			nanosleep(&nap, NULL);
-		}
+		kl_sleep_ms(delay_ms);
 	}
 	unlink(pidfile);
 	return 0;

@@ -17,6 +17,7 @@
 #include <libvirt/virterror.h>
 #include <openssl/evp.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
@@ -368,7 +369,6 @@ kill_machine(struct kl_machine *m, struct kl_err *err)
 static int
 stop(struct kl_machine *m, int timeout_ms, struct kl_err *err)
 {
-	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	enum kl_machine_state st;
 
 	if (state(m, &st, err) != 0)
@@ -380,7 +380,7 @@ stop(struct kl_machine *m, int timeout_ms, struct kl_err *err)
 		for (int waited = 0; waited < timeout_ms; waited += 100) {
 			if (state(m, &st, NULL) == 0 && st == KL_STATE_STOPPED)
 				return 0;
-			nanosleep(&nap, NULL);
+			kl_sleep_ms(100);
 		}
 		kl_warn("'%s' did not shut down in %d ms; destroying it", m->name, timeout_ms);
 	}
@@ -451,7 +451,6 @@ static int
 ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 {
 	const char *mac = kl_json_str(m->state, "MAC"), *known = kl_json_str(m->state, "IP");
-	struct timespec nap = { 1, 0 };
 	virConnectPtr c;
 	virDomainPtr d;
 	int rc = -1, waited;
@@ -482,7 +481,7 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 		}
 		free(ifaces);
 		if (rc != 0 && waited < 120)
-			nanosleep(&nap, NULL);
+			kl_sleep_ms(1000);
 	}
 	if (rc != 0)
 		kl_err_set(err, KL_R_GUEST_TIMEOUT,

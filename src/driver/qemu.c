@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
@@ -207,12 +208,11 @@ out:
 static int
 wait_exit(int pid, int timeout_ms)
 {
-	struct timespec nap = { 0, 50 * 1000 * 1000 };
 
 	for (int waited = 0; waited < timeout_ms; waited += 50) {
 		if (!kl_pid_alive(pid, "qemu"))
 			return 0;
-		nanosleep(&nap, NULL);
+		kl_sleep_ms(50);
 	}
 	return !kl_pid_alive(pid, "qemu") ? 0 : -1;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/strbuf.h"
 #include "qmp.h"
@@ -19,14 +20,6 @@ struct qmp {
 	const char *path;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* The next line that is not an asynchronous event, parsed. */
 static int
@@ -55,7 +48,7 @@ read_reply(struct qmp *q, json_t **out, struct kl_err *err)
 			*out = msg;
 			return 0;
 		}
-		left = q->deadline_ms - now_ms();
+		left = q->deadline_ms - kl_now_ms();
 		if (left <= 0)
 			return kl_err_set(err, KL_R_DRIVER_TIMEOUT, "QMP on '%s' did not answer in time", q->path);
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -115,7 +108,7 @@ kl_qmp_execute(const char *socket_path, const char *command, json_t *args, json_
 	       int timeout_ms, struct kl_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct qmp q = { -1, KL_STRBUF_INIT, now_ms() + timeout_ms, socket_path };
+	struct qmp q = { -1, KL_STRBUF_INIT, kl_now_ms() + timeout_ms, socket_path };
 	json_t *greeting = NULL;
 	int rc = -1;
 

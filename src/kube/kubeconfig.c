@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
@@ -366,7 +367,6 @@ kl_kubeconfig_remove_buf(const char *in, size_t len, const char *name, const cha
 static int
 lock_file(const char *lock, struct kl_err *err)
 {
-	struct timespec nap = { 0, 20 * 1000 * 1000 };
 	int waited = 0, fd;
 
 	while ((fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
@@ -377,7 +377,7 @@ lock_file(const char *lock, struct kl_err *err)
 					  "the kubeconfig is locked by '%s' (waited %d s); remove that file if no "
 					  "kubectl or kubelaunch is running",
 					  lock, waited / 1000);
-		nanosleep(&nap, NULL);
+		kl_sleep_ms(20);
 		waited += 20;
 	}
 	close(fd);

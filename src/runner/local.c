@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -99,13 +100,12 @@ static int
 kill_group(pid_t pid)
 {
 	long long until = kl_now_ms() + KL_LOCAL_KILL_GRACE_MS;
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
 	int st = 0;
 	pid_t w;
 
 	kill(-pid, SIGTERM);
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && kl_now_ms() < until)
-		nanosleep(&nap, NULL);
+		kl_sleep_ms(10);
 	/* Children that outlive the leader or ignore SIGTERM go too. */
 	kill(-pid, SIGKILL);
 	if (w == 0)
@@ -268,7 +268,7 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 		if (w == 0 && kl_now_ms() >= deadline)
 			timed_out = 1;
 		else if (w == 0)
-			nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+			kl_sleep_ms(5);
 	}
 	if (timed_out || interrupted) {
 		char *what = kl_runner_describe(argv, 200);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/runner.h"
 
 /* What a copy sends: a file (read in chunks, never whole) or a buffer. */
@@ -54,6 +55,5 @@ void kl_run_result_feed(struct kl_run_result *res, const struct kl_run_opts *opt
 /* argv as a short quoted line for messages (at most about `max` bytes). */
 char *kl_runner_describe(const char *const *argv, size_t max);
 /* Milliseconds on the monotonic clock. */
-long long kl_now_ms(void);
 
 #endif

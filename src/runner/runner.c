@@ -49,14 +49,6 @@ kl_run_result_feed(struct kl_run_result *res, const struct kl_run_opts *opts, in
 		kl_strbuf_add(&res->out, buf, len);
 }
 
-long long
-kl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static int
 shell_safe(const char *s, int first)

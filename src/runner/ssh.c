@@ -11,6 +11,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -210,7 +211,7 @@ connect_with_retries(struct kl_runner_ssh *r, const struct kl_ssh_target *t, ssh
 			goto out;
 		}
 		nap = delay < left ? delay : left;
-		nanosleep(&(struct timespec){ (time_t)(nap / 1000), (long)(nap % 1000) * 1000000L }, NULL);
+		kl_sleep_ms(nap);
 		delay = delay * 2 > KL_SSH_BACKOFF_MAX_MS ? KL_SSH_BACKOFF_MAX_MS : delay * 2;
 	}
 	/* From now on the timeout bounds blocking steps such as opening a channel. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -198,7 +199,7 @@ kl_is_dir(const char *path)
 int
 kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 {
-	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
+	long long start;
 	int fd, op = exclusive ? LOCK_EX : LOCK_SH;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -214,7 +215,7 @@ kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 		}
 		return fd;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = kl_now_ms();
 	while (flock(fd, op | LOCK_NB) != 0) {
 		long long waited;
 
@@ -223,15 +224,14 @@ kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 			close(fd);
 			return -1;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
+		waited = kl_now_ms() - start;
 		if (waited >= timeout_ms) {
 			kl_err_set(err, KL_R_HOST_LOCK, "'%s' is locked by another kubelaunch (waited %lld ms)",
 				   path, waited);
 			close(fd);
 			return -1;
 		}
-		nanosleep(&nap, NULL);
+		kl_sleep_ms(20);
 	}
 	kl_debug("locked %s", path);
 	return fd;

@@ -1,0 +1,8 @@
+/* clock.h: monotonic milliseconds, for deadlines and timings. */
+#ifndef KL_CLOCK_H
+#define KL_CLOCK_H
+
+long long kl_now_ms(void);
+void kl_sleep_ms(long long ms);
+
+#endif

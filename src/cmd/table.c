@@ -11,6 +11,7 @@ extern const struct kl_cmd kl_cmd_config;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
 extern const struct kl_cmd kl_cmd_ip;
+extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_pause;
 extern const struct kl_cmd kl_cmd_profile;
 extern const struct kl_cmd kl_cmd_ssh;
@@ -21,6 +22,7 @@ extern const struct kl_cmd kl_cmd_status;
 extern const struct kl_cmd kl_cmd_stop;
 extern const struct kl_cmd kl_cmd_supervise;
 extern const struct kl_cmd kl_cmd_unpause;
+extern const struct kl_cmd kl_cmd_update_context;
 extern const struct kl_cmd kl_cmd_version;
 
 /* Sorted by name. Adding a command: one new file and one line here. */
@@ -31,6 +33,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_delete,
 	&kl_cmd_help,
 	&kl_cmd_ip,
+	&kl_cmd_kubectl,
 	&kl_cmd_pause,
 	&kl_cmd_profile,
 	&kl_cmd_ssh,
@@ -41,6 +44,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_stop,
 	&kl_cmd_supervise,
 	&kl_cmd_unpause,
+	&kl_cmd_update_context,
 	&kl_cmd_version,
 	NULL,
 };

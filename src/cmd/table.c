@@ -12,6 +12,7 @@ extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
 extern const struct kl_cmd kl_cmd_ip;
 extern const struct kl_cmd kl_cmd_kubectl;
+extern const struct kl_cmd kl_cmd_logs;
 extern const struct kl_cmd kl_cmd_pause;
 extern const struct kl_cmd kl_cmd_profile;
 extern const struct kl_cmd kl_cmd_ssh;
@@ -34,6 +35,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_help,
 	&kl_cmd_ip,
 	&kl_cmd_kubectl,
+	&kl_cmd_logs,
 	&kl_cmd_pause,
 	&kl_cmd_profile,
 	&kl_cmd_ssh,

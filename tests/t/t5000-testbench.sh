@@ -102,8 +102,14 @@ test_expect_success 'the image archives are exactly what kubeadm lists' '
 	test_cmp expect actual
 '
 
+# test_when_finished only works at the top level (a test body runs in a
+# subshell): register every fixture's teardown here, before the trash
+# directory (holding etcd's data) can be removed under it.
+for fx in fx fx2 fx3 fx4; do
+	test_when_finished "\"$KL_TB_FIXTURE\" down \"$TRASH/$fx\""
+done
+
 test_expect_success 'the API-server fixture answers /readyz and kubectl' '
-	test_when_finished "\"$KL_TB_FIXTURE\" down \"$TRASH/fx\"" &&
 	"$KL_TB_FIXTURE" up "$TRASH/fx" >kc &&
 	echo "$TRASH/fx/kubeconfig" >expect && test_cmp expect kc &&
 	. "$TRASH/fx/env" &&
@@ -111,17 +117,18 @@ test_expect_success 'the API-server fixture answers /readyz and kubectl' '
 	grep -qx ok ready &&
 	"$KL_TB_BIN/kubectl" --kubeconfig "$(cat kc)" get namespaces -o name >ns &&
 	grep -x namespace/default ns &&
-	grep -x namespace/kube-system ns
+	grep -x namespace/kube-system ns &&
+	"$KL_TB_FIXTURE" down "$TRASH/fx"
 '
 
 test_expect_success 'the API-server fixture listens on loopback only' '
-	test_when_finished "\"$KL_TB_FIXTURE\" down \"$TRASH/fx2\"" &&
 	"$KL_TB_FIXTURE" up "$TRASH/fx2" >/dev/null &&
 	for n in etcd kube-apiserver; do
 		pid=$(cat "$TRASH/fx2/$n.pid") &&
 		ss -Htlnp | grep "pid=$pid," >listen &&
 		! grep -v " 127\.0\.0\.1:" listen || return 1
-	done
+	done &&
+	"$KL_TB_FIXTURE" down "$TRASH/fx2"
 '
 
 # gone PID: no such process, or only a zombie waiting for the host's init to
@@ -142,7 +149,6 @@ test_expect_success 'fixture down leaves no process behind' '
 '
 
 test_expect_success 'fixture down is idempotent and up twice is refused' '
-	test_when_finished "\"$KL_TB_FIXTURE\" down \"$TRASH/fx4\"" &&
 	"$KL_TB_FIXTURE" up "$TRASH/fx4" >/dev/null &&
 	test_must_fail "$KL_TB_FIXTURE" up "$TRASH/fx4" 2>err &&
 	grep "already running" err &&

@@ -59,8 +59,10 @@ test_expect_success 'snapshot the host before' '
 	host_snapshot >"$TRASH/before"
 '
 
+# At the top level: a test body runs in a subshell, where this would be lost.
+test_when_finished "\"$KL_TB_KUBEADM\" down"
+
 test_expect_success 'kubeadm-baseline up reaches Ready and DNS' '
-	test_when_finished "\"$KL_TB_KUBEADM\" down" &&
 	"$KL_TB_KUBEADM" up >timings 2>up.log || { cat up.log; return 1; }
 	cat up.log timings &&
 	grep "^node Ready: " timings &&

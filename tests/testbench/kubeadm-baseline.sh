@@ -61,6 +61,8 @@ find_testbench() {
 	for b in kubeadm kubelet kubectl kube-proxy; do
 		[ -x "$KL_TB_BIN/$b" ] || die "'$KL_TB_BIN/$b' is missing: run 'make testbench'"
 	done
+	# kubeadm runs `kubelet --version` from PATH.
+	PATH=$KL_TB_BIN:$PATH
 	[ -s "$KL_TB_IMAGES/images.list" ] || die "no images in '$KL_TB_IMAGES': run 'make testbench'"
 }
 
@@ -130,21 +132,31 @@ restore_sysctls() {
 	done <"$STATE/sysctl.before"
 }
 
-record_host_dirs() {
+check_host_dirs() {
 	local d
-	: >"$STATE/created-dirs"
 	for d in $HOST_DIRS; do
 		if [ -e "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ]; then
 			die "'$d' exists and is not empty: not ours to use (a kubeadm cluster already here?)"
 		fi
+	done
+}
+
+record_host_dirs() {
+	local d
+	: >"$STATE/created-dirs"
+	for d in $HOST_DIRS; do
 		[ -e "$d" ] || printf '%s\n' "$d" >>"$STATE/created-dirs"
 	done
 }
 
+# The node IP lives on an interface of its own. This kernel has no `dummy`
+# driver (and no modules to load): a bridge without ports serves as well.
 setup_net() {
-	ip link add "$DUMMY" type dummy
+	ip link add "$DUMMY" type dummy 2>/dev/null ||
+		ip link add "$DUMMY" type bridge ||
+		die "cannot create interface '$DUMMY'"
 	echo "link $DUMMY" >>"$STATE/created"
-	ip addr add "$NODE_IP/32" dev "$DUMMY"
+	ip addr add "$NODE_IP/32" dev "$DUMMY" || die "cannot add $NODE_IP to '$DUMMY'"
 	ip link set "$DUMMY" up
 	sysctl -q -w net.ipv4.ip_forward=1
 	sysctl -q -w net.bridge.bridge-nf-call-iptables=1 2>/dev/null || true
@@ -154,12 +166,15 @@ setup_net() {
 # netfilter objects whose names mark them as Kubernetes' or CNI's.
 ours_re='(KUBE|CNI)-'
 
-snapshot_netfilter() {
-	nft list tables 2>/dev/null | sort >"$STATE/nft-tables.before" || true
+check_netfilter() {
 	if iptables-save 2>/dev/null | grep -Eq "^:$ours_re" ||
 		ip6tables-save 2>/dev/null | grep -Eq "^:$ours_re"; then
-		die "KUBE-/CNI- iptables chains exist already: not ours to manage (run '$0 down' if a baseline was left behind)"
+		die "KUBE-/CNI- iptables chains exist already: another cluster runs here, or a baseline was left behind ('$0 down')"
 	fi
+}
+
+snapshot_netfilter() {
+	nft list tables 2>/dev/null | sort >"$STATE/nft-tables.before" || true
 }
 
 # clean_iptables CMD: remove the KUBE-*/CNI-* chains and the rules jumping to them.
@@ -431,12 +446,14 @@ cmd_up() {
 	[ ! -e "$STATE/up" ] || die "a baseline is up already (state in '$STATE'); run '$0 down'"
 	[ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ] ||
 		die "'$STATE' is left from an earlier run: run '$0 down'"
+	check_host_dirs
+	check_netfilter
 	mkdir -p "$STATE"
+	touch "$STATE/up"
 	: >"$STATE/created"
 	record_host_dirs
 	save_sysctls
 	snapshot_netfilter
-	touch "$STATE/up"
 	t0=$(now)
 	setup_net
 	start_containerd

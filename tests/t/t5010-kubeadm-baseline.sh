@@ -86,6 +86,13 @@ test_expect_success 'the server reports the testbench version' '
 	echo "$KL_TB_VERSION" >expect && test_cmp expect actual
 '
 
+test_expect_success 'the containerd it runs holds every image kubeadm lists' '
+	ctr -a "$KL_BASELINE_STATE/containerd/containerd.sock" -n k8s.io images ls -q |
+		grep -v "^sha256:" | sort >actual &&
+	sort "$KL_TB_IMAGES/images.list" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'CoreDNS answers for the kubernetes service' '
 	dig +short +time=2 +tries=3 @10.96.0.10 kubernetes.default.svc.cluster.local A >answer &&
 	echo 10.96.0.1 >expect && test_cmp expect answer

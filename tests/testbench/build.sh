@@ -171,16 +171,21 @@ cmd_build() {
 	log "done: $DIR ($(($(now) - t0)) s)"
 }
 
+# sq VALUE: VALUE quoted for the shell.
+sq() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
 cmd_env() {
 	DIR=$(tb_dir)
-	printf "KL_TB_VERSION='%s'\n" "$K8S_VERSION"
-	printf "KL_TB_DIR='%s'\n" "$DIR"
-	printf "KL_TB_MIRROR='%s'\n" "$DIR"
-	printf "KL_TB_BIN='%s'\n" "$DIR/bin"
-	printf "KL_TB_IMAGES='%s'\n" "$DIR/images"
-	printf "KL_TB_FIXTURE='%s'\n" "$TB_SRC/apiserver-fixture.sh"
-	printf "KL_TB_KUBEADM='%s'\n" "$TB_SRC/kubeadm-baseline.sh"
-	printf "export KL_TB_VERSION KL_TB_DIR KL_TB_MIRROR KL_TB_BIN KL_TB_IMAGES KL_TB_FIXTURE KL_TB_KUBEADM\n"
+	printf 'KL_TB_VERSION=%s\n' "$(sq "$K8S_VERSION")"
+	printf 'KL_TB_DIR=%s\n' "$(sq "$DIR")"
+	printf 'KL_TB_MIRROR=%s\n' "$(sq "$DIR")"
+	printf 'KL_TB_BIN=%s\n' "$(sq "$DIR/bin")"
+	printf 'KL_TB_IMAGES=%s\n' "$(sq "$DIR/images")"
+	printf 'KL_TB_FIXTURE=%s\n' "$(sq "$TB_SRC/apiserver-fixture.sh")"
+	printf 'KL_TB_KUBEADM=%s\n' "$(sq "$TB_SRC/kubeadm-baseline.sh")"
+	printf 'export KL_TB_VERSION KL_TB_DIR KL_TB_MIRROR KL_TB_BIN KL_TB_IMAGES KL_TB_FIXTURE KL_TB_KUBEADM\n'
 }
 
 main() {

@@ -392,10 +392,12 @@ apply_coredns() {
 	kubectl apply -f "$STATE/coredns.yaml" >/dev/null
 }
 
-# A background probe that notes when the API server first answers /healthz.
+# A background probe that notes when the API server first answers /healthz;
+# it gives up after the timeout, so a failed `up` leaves no loop behind.
 probe_apiserver() {
-	local t0=$1
-	while :; do
+	local t0=$1 deadline
+	deadline=$(($(date +%s) + TIMEOUT))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
 		if curl -fsk --max-time 1 "https://$NODE_IP:6443/healthz" >/dev/null 2>&1; then
 			since "$t0" >"$STATE/t.apiserver"
 			return 0

@@ -9,6 +9,7 @@
 #include "kubelaunch/err.h"
 #include "kubelaunch/profile.h"
 #include "kubelaunch/runner.h"
+#include "kubelaunch/strbuf.h"
 
 struct kl_cluster {
 	const char *home;
@@ -17,6 +18,24 @@ struct kl_cluster {
 };
 
 struct kl_out;
+
+/* --wait: what a start waits for. The API server is always waited for before
+ * anything is applied; the rest only when asked (all by default). */
+enum {
+	KL_WAIT_APISERVER = 1 << 0,
+	KL_WAIT_KUBELET = 1 << 1,
+	KL_WAIT_NODE_READY = 1 << 2,
+	KL_WAIT_DEFAULT_SA = 1 << 3,
+	KL_WAIT_SYSTEM_PODS = 1 << 4,
+	KL_WAIT_DNS = 1 << 5,
+	KL_WAIT_ALL = (1 << 6) - 1,
+	KL_WAIT_NONE = 1 << 30, /* nothing after the API server */
+};
+/* --wait's comma list (apiserver, system_pods, default_sa, node_ready, kubelet, dns,
+ * all, none) as KL_WAIT_* bits; anything else is USAGE_VALUE naming the allowed values. */
+int kl_wait_parse(const char *const *items, unsigned *mask, struct kl_err *err);
+/* "apiserver, kubelet, ..." for a mask (0: all): a new string. */
+char *kl_wait_names(unsigned mask);
 
 struct kl_start_opts {
 	struct kl_out *out;   /* step lines and events */
@@ -34,6 +53,10 @@ struct kl_start_opts {
 	long long cert_expiration_ms;
 	int embed_certs, keep_context;
 	int dns_upstream_none;       /* CoreDNS forwards nowhere (offline, sealed hosts) */
+	unsigned wait;               /* --wait: KL_WAIT_* after the API server; 0 is KL_WAIT_ALL */
+	const char *cni;             /* NULL, "auto", "bridge": the bridge conflist; else a
+				      * manifest on the host, applied with kubectl after init */
+	int force;                   /* --force: checks that would fail are warnings */
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */
@@ -48,6 +71,12 @@ int kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl
  * put on the machine (kubeadm reset) when `reset`. */
 int kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct kl_err *err);
 void kl_start_opts_release(struct kl_start_opts *o);
+/* start --dry-run: the kubeadm.yaml a start would render (o->kubernetes_version set),
+ * touching no machine: this host's facts are read for the none driver; other machines
+ * are taken to run systemd, and an address not known before boot is a guess
+ * (*ip_guessed set). */
+int kl_kubernetes_plan(struct kl_cluster *c, struct kl_start_opts *o, struct kl_strbuf *yaml, int *ip_guessed,
+		       struct kl_err *err);
 
 /* Bring the cluster up: check the image, save the profile, create or restart the
  * machine, wait for SSH, then (unless no_kubernetes) Kubernetes. */

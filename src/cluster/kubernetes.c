@@ -180,9 +180,9 @@ copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct 
 	return kl_runner_copy_data(k->r, text, strlen(text), dst, mode, 1, NULL, err);
 }
 
-/* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
+/* kubeadm.yaml for this machine and these options. */
 static int
-copy_files(struct k8s *k, struct kl_err *err)
+render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
 {
 	struct kl_kubeadm_params kp = {
 		.kubernetes_version = k->o->kubernetes_version, .node_name = k->node_name,
@@ -191,6 +191,14 @@ copy_files(struct k8s *k, struct kl_err *err)
 		.image_repository = k->o->image_repository, .pull_never = k->o->image_bundle != NULL,
 		.extra_config = k->o->extra_config, .feature_gates = k->o->feature_gates,
 	};
+
+	return kl_kubeadm_render(&kp, yaml, err);
+}
+
+/* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
+static int
+copy_files(struct k8s *k, struct kl_err *err)
+{
 	static const char *const names[] = { "kubeadm", "kubelet", "kubectl" };
 	struct kl_strbuf yaml = KL_STRBUF_INIT;
 	struct kl_cert_file *files = NULL;
@@ -217,13 +225,20 @@ copy_files(struct k8s *k, struct kl_err *err)
 		if (r != 0)
 			goto out;
 	}
-	if (kl_kubeadm_render(&kp, &yaml, err) != 0 || copy_data(k, yaml.buf, KL_NODE_KUBEADM_YAML, 0600, err) != 0)
+	if (render_kubeadm(k, &yaml, err) != 0 || copy_data(k, yaml.buf, KL_NODE_KUBEADM_YAML, 0600, err) != 0)
 		goto out;
 	rc = 0;
 out:
 	kl_cert_files_free(files, n);
 	kl_strbuf_release(&yaml);
 	return rc;
+}
+
+/* --cni FILE: the pod network comes from a manifest, not from our bridge conflist. */
+static int
+cni_manifest(const struct kl_start_opts *o)
+{
+	return o->cni && strcmp(o->cni, "auto") != 0 && strcmp(o->cni, "bridge") != 0;
 }
 
 /* The name kubeadm's controlPlaneEndpoint uses, the kernel settings, the CNI config. */
@@ -242,7 +257,10 @@ configure_node(struct k8s *k, struct kl_err *err)
 		      "sysctl -qw net.ipv4.ip_forward=1; "
 		      "sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; true",
 		      "sh", k->node_ip, NULL);
-	if (rc == 0) {
+	if (rc == 0 && cni_manifest(k->o)) {
+		/* A bridge conflist of an earlier start would shadow the manifest's network. */
+		rc = run_args(k, 30000, KL_R_GUEST, NULL, err, "rm", "-f", KL_NODE_CNI_CONF, NULL);
+	} else if (rc == 0) {
 		kl_node_cni_conflist(KL_NODE_POD_SUBNET, &cni);
 		rc = copy_data(k, cni.buf, KL_NODE_CNI_CONF, 0644, err);
 	}
@@ -498,6 +516,23 @@ sealed_coredns(struct k8s *k, struct kl_err *err)
 		      "sh", k->bin_dir, KL_NODE_KUBEADM_YAML, NULL);
 }
 
+/* --cni FILE: the manifest to the machine, then kubectl apply. */
+static int
+apply_cni(struct k8s *k, struct kl_err *err)
+{
+	const char *apply[] = { "apply", "-f", KL_NODE_DIR "/cni.yaml", NULL };
+	struct kl_run_result res;
+	int rc;
+
+	SUB(k->o, "Applying the CNI manifest %s ...", k->o->cni);
+	kl_run_result_init(&res);
+	rc = kl_runner_copy_file(k->r, k->o->cni, KL_NODE_DIR "/cni.yaml", 0644, 1, NULL, err);
+	if (rc == 0)
+		rc = kubectl(k, &res, err, apply);
+	kl_run_result_release(&res);
+	return rc;
+}
+
 /* RBAC for kube-system's default account (addons use it), and our node labels. */
 static int
 finish_cluster(struct k8s *k, struct kl_err *err)
@@ -511,7 +546,7 @@ finish_cluster(struct k8s *k, struct kl_err *err)
 	int rc = -1;
 
 	kl_run_result_init(&res);
-	SUB(k->o, "Configuring RBAC rules and the bridge CNI ...");
+	SUB(k->o, cni_manifest(k->o) ? "Configuring RBAC rules ..." : "Configuring RBAC rules and the bridge CNI ...");
 	snprintf(label_name, sizeof(label_name), "kubelaunch.io/name=%s", k->c->machine->name);
 	snprintf(label_version, sizeof(label_version), "kubelaunch.io/version=%s", k->o->kubernetes_version);
 	/* create --dry-run | apply keeps a restart idempotent. */
@@ -538,6 +573,8 @@ finish_cluster(struct k8s *k, struct kl_err *err)
 	kl_run_result_release(&res);
 	kl_run_result_init(&res);
 	rc = kubectl(k, &res, err, label);
+	if (rc == 0 && cni_manifest(k->o))
+		rc = apply_cni(k, err);
 	if (rc == 0 && k->o->dns_upstream_none)
 		rc = sealed_coredns(k, err);
 out:
@@ -606,28 +643,83 @@ wait_for(struct k8s *k, const char *what, const char *probe, long long deadline,
 
 #define KUBECTL "\"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " "
 
-/* Wait for targets [first, last) of the list below, in order. */
-static int
-waits(struct k8s *k, size_t first, size_t last, struct kl_err *err)
+/* The wait targets, in the order they are waited for (--wait names them). */
+static const struct {
+	unsigned bit;
+	const char *name, *what, *probe;
+} targets[] = {
+	{ KL_WAIT_APISERVER, "apiserver", "the API server", KUBECTL "get --raw /readyz >/dev/null" },
+	/* The process, whoever keeps it running (systemd, or kubelaunch supervise). */
+	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", "grep -qx kubelet /proc/[0-9]*/comm 2>/dev/null" },
+	{ KL_WAIT_NODE_READY, "node_ready", "the node to be Ready", KUBECTL "get node \"$2\" -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" },
+	{ KL_WAIT_DEFAULT_SA, "default_sa", "the default service account", KUBECTL "-n default get serviceaccount default >/dev/null" },
+	{ KL_WAIT_SYSTEM_PODS, "system_pods", "the system pods", "out=$(" KUBECTL "-n kube-system get pods --no-headers -o "
+			     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
+			     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
+	{ KL_WAIT_DNS, "dns", "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
+			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
+			   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
+};
+
+int
+kl_wait_parse(const char *const *items, unsigned *mask, struct kl_err *err)
 {
-	static const struct {
-		const char *what, *probe;
-	} targets[] = {
-		{ "the API server", KUBECTL "get --raw /readyz >/dev/null" },
-		{ "the node to be Ready", KUBECTL "get node \"$2\" -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" },
-		{ "the default service account", KUBECTL "-n default get serviceaccount default >/dev/null" },
-		{ "the system pods", "out=$(" KUBECTL "-n kube-system get pods --no-headers -o "
-				     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
-				     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
-		{ "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
-				   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
-				   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
-	};
+	char *allowed = kl_wait_names(0);
+	unsigned m = 0;
+	int none = 0, rc = -1;
+
+	if (items == NULL || items[0] == NULL) {
+		kl_err_set(err, KL_R_USAGE_VALUE, "'--wait' needs a value: %s, all or none", allowed);
+		goto out;
+	}
+	for (; *items; items++) {
+		unsigned bit = strcmp(*items, "all") == 0 ? KL_WAIT_ALL : 0;
+
+		for (size_t i = 0; i < KL_ARRAY_SIZE(targets) && bit == 0; i++)
+			if (strcmp(*items, targets[i].name) == 0)
+				bit = targets[i].bit;
+		if (strcmp(*items, "none") == 0)
+			none = 1;
+		else if (bit == 0) {
+			kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--wait': use a comma list of %s, "
+				   "or all, or none", *items, allowed);
+			goto out;
+		}
+		m |= bit;
+	}
+	if (none && m) {
+		kl_err_set(err, KL_R_USAGE_VALUE, "'--wait=none' cannot be combined with other targets");
+		goto out;
+	}
+	*mask = none ? KL_WAIT_NONE : m;
+	rc = 0;
+out:
+	free(allowed);
+	return rc;
+}
+
+char *
+kl_wait_names(unsigned mask)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+
+	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++)
+		if (mask == 0 || (mask & targets[i].bit))
+			kl_strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", targets[i].name);
+	return kl_strbuf_detach(&sb, NULL);
+}
+
+/* Wait for the targets in `mask`, in the order of the list above. */
+static int
+waits(struct k8s *k, unsigned mask, struct kl_err *err)
+{
 	long long deadline = kl_now_ms() + k->o->wait_timeout_ms;
 
-	for (size_t i = first; i < KL_ARRAY_SIZE(targets) && i < last; i++) {
+	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++) {
 		long long t0 = kl_now_ms();
 
+		if (!(mask & targets[i].bit))
+			continue;
 		if (wait_for(k, targets[i].what, targets[i].probe, deadline, err) != 0)
 			return -1;
 		kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
@@ -662,14 +754,17 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 		goto out;
 	/* The API server answers before anything is applied (after a restart it takes a while). */
 	if (PHASE(restart ? "kubeadm phases" : "kubeadm init", control_plane(&k, restart, err)) ||
-	    PHASE("wait apiserver", waits(&k, 0, 1, err)))
+	    PHASE("wait apiserver", waits(&k, KL_WAIT_APISERVER, err)))
 		goto out;
 	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
 	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
 	if (kl_machine_save_state(c->machine, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, err)))
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
-	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) || PHASE("waits", waits(&k, 1, SIZE_MAX, err)))
+	if (o->wait == KL_WAIT_NONE)
+		SUB(o, "Not waiting for the components (--wait=none)");
+	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) ||
+	    PHASE("waits", waits(&k, (o->wait ? o->wait : KL_WAIT_ALL) & ~KL_WAIT_APISERVER, err)))
 		goto out;
 	rc = kl_profile_save(c->home, &c->profile, err);
 out:
@@ -679,6 +774,31 @@ out:
 	kl_certs_release(&k.certs);
 	free(logpath);
 	return rc;
+}
+
+int
+kl_kubernetes_plan(struct kl_cluster *c, struct kl_start_opts *o, struct kl_strbuf *yaml, int *ip_guessed,
+		   struct kl_err *err)
+{
+	struct k8s k = { .c = c, .o = o, .node_name = c->machine->name, .systemd = 1 };
+	struct kl_machine *m = c->machine;
+	int rc;
+
+	*ip_guessed = 0;
+	if (m->driver->caps & KL_CAP_HOST) {
+		/* This host: the facts a start reads (read-only commands). */
+		k.r = kl_runner_local_new();
+		rc = facts(&k, err);
+		kl_runner_free(k.r);
+		if (rc != 0)
+			return -1;
+	} else if (kl_driver_ip(m, k.node_ip, sizeof(k.node_ip), NULL) != 0 || k.node_ip[0] == '\0' ||
+		   strcmp(m->driver->name, "qemu") == 0) {
+		/* qemu's user networking gives the guest this address; others learn it at boot. */
+		snprintf(k.node_ip, sizeof(k.node_ip), "10.0.2.15");
+		*ip_guessed = strcmp(m->driver->name, "qemu") != 0;
+	}
+	return render_kubeadm(&k, yaml, err);
 }
 
 /* Stop a supervised service on this host by its supervisor's PID. */

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 
 #include <jansson.h>
 
+#include "kubelaunch/artifacts.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
@@ -13,6 +15,8 @@
 #include "kubelaunch/image.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeadm.h"
+#include "kubelaunch/kubeconfig.h"
+#include "kubelaunch/node.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -44,10 +48,34 @@ static const struct kl_opt opts[] = {
 	{ "dns-upstream", 0, KL_OPT_STRING, "host|none", "where CoreDNS forwards other names: the machine's resolver, or nowhere", "host" },
 	{ "download-only", 0, KL_OPT_BOOL, NULL, "fetch and verify what a start needs, then stop", NULL },
 	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
+	{ "wait", 0, KL_OPT_LIST, "TARGET,...", "what to wait for after the API server: apiserver, system_pods, default_sa, node_ready, kubelet, dns, all or none", "all" },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "how long to wait for the machine and its components", "6m" },
+	{ "cni", 0, KL_OPT_STRING, "auto|bridge|FILE", "the pod network: the bridge CNI, or a manifest applied with kubectl after init", "auto" },
+	{ "dry-run", 0, KL_OPT_BOOL, NULL, "print the steps, the settings and kubeadm.yaml; create, download and change nothing", NULL },
+	{ "force", 0, KL_OPT_BOOL, NULL, "turn the driver's health check and the resource checks into warnings", NULL },
 	{ "delete-on-failure", 0, KL_OPT_BOOL, NULL, "delete a machine that this start created when the start fails", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
+
+/* --force: a check that fails is a warning instead. */
+static int
+forced(struct kl_ctx *ctx, const char *what)
+{
+	if (!kl_args_bool(&ctx->args, "force"))
+		return 0;
+	kl_out_warn(ctx->out, "--force: going on although %s", what);
+	return 1;
+}
+
+/* The driver must be usable; with --force a failed health check is only a warning
+ * (a driver for another OS is still refused). */
+static const struct kl_driver_ops *
+driver_checked(struct kl_ctx *ctx, const struct kl_driver_ops *d, struct kl_err *err)
+{
+	if (kl_driver_check(d, err) == 0)
+		return d;
+	return err->reason != KL_R_DRIVER_UNSUPPORTED_OS && forced(ctx, err->msg) ? d : NULL;
+}
 
 /* A quarter of the host's memory, within 2-6 GiB. */
 static long long
@@ -107,7 +135,7 @@ settle(struct kl_ctx *ctx, json_t *existing, json_t **out, struct kl_err *err)
 		{ "kubernetes-version", "KubernetesVersion" }, { "container-runtime", "ContainerRuntime" },
 		{ "apiserver-port", "APIServerPort" }, { "iso-url", "ISOURL" }, { "libvirt-uri", "LibvirtURI" },
 		{ "ssh-ip-address", "SSHIPAddress" }, { "ssh-user", "SSHUser" }, { "ssh-key", "SSHKey" },
-		{ "ssh-port", "SSHPort" },
+		{ "ssh-port", "SSHPort" }, { "cni", "CNI" },
 	};
 	json_t *cfg = NULL, *s = existing ? json_deep_copy(existing) : json_object();
 	int rc = -1;
@@ -142,11 +170,11 @@ settle(struct kl_ctx *ctx, json_t *existing, json_t **out, struct kl_err *err)
 	}
 	if (kl_args_bool(&ctx->args, "no-kubernetes"))
 		json_object_set_new(s, "NoKubernetes", json_true());
-	if (json_integer_value(json_object_get(s, "CPUs")) < 2) {
+	if (json_integer_value(json_object_get(s, "CPUs")) < 2 && !forced(ctx, "'--cpus' is below 2")) {
 		kl_err_set(err, KL_R_RSRC_CORES, "'--cpus' must be at least 2");
 		goto out;
 	}
-	if (json_integer_value(json_object_get(s, "MemoryMiB")) < 1800) {
+	if (json_integer_value(json_object_get(s, "MemoryMiB")) < 1800 && !forced(ctx, "'--memory' is below 1800MiB")) {
 		kl_err_set(err, KL_R_RSRC_MEMORY, "'--memory' must be at least 1800MiB");
 		goto out;
 	}
@@ -180,7 +208,7 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 		}
 		kl_out_step(ctx->out, 1, 4, "Selecting Driver", "✨", "Using the %s driver based on existing profile",
 			    d->name);
-		return kl_driver_check(d, err) == 0 ? d : NULL;
+		return driver_checked(ctx, d, err);
 	}
 	if (want == NULL) {
 		if (kl_config_load(ctx->home, &cfg, err) != 0)
@@ -200,8 +228,7 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 		} else {
 			kl_out_step(ctx->out, 1, 4, "Selecting Driver", "✨",
 				    "Using the %s driver based on user configuration", d->name);
-			if (kl_driver_check(d, err) != 0)
-				d = NULL;
+			d = driver_checked(ctx, d, err);
 		}
 		json_decref(cfg);
 		return d;
@@ -215,17 +242,110 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
-	const char *dns = kl_args_str(&ctx->args, "dns-upstream", "host");
-	char **extra = NULL;
+	const char *dns = kl_args_str(&ctx->args, "dns-upstream", "host"), *cni;
+	char **extra = NULL, **waits = NULL;
+	unsigned mask;
+	struct stat sb;
 	int rc;
 
 	if (ctx->args.argc > 0)
 		return kl_err_set(err, KL_R_USAGE, "start takes no arguments (got '%s')", ctx->args.argv[0]);
 	if (strcmp(dns, "host") != 0 && strcmp(dns, "none") != 0)
 		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--dns-upstream': use host or none", dns);
+	cni = kl_args_str(&ctx->args, "cni", "auto");
+	if (strcmp(cni, "auto") != 0 && strcmp(cni, "bridge") != 0 && (stat(cni, &sb) != 0 || !S_ISREG(sb.st_mode)))
+		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--cni': use auto, bridge or a "
+				  "manifest file that exists", cni);
+	if (kl_args_has(&ctx->args, "wait")) {
+		kl_args_list(&ctx->args, "wait", &waits);
+		rc = kl_wait_parse((const char *const *)waits, &mask, err);
+		kl_strv_free(waits);
+		if (rc != 0)
+			return -1;
+	}
 	kl_args_list(&ctx->args, "extra-config", &extra);
 	rc = kl_kubeadm_check_options((const char *const *)extra, kl_args_str(&ctx->args, "feature-gates", NULL), err);
 	kl_strv_free(extra);
+	return rc;
+}
+
+/* --dry-run: what a start would do and with what, and the kubeadm.yaml it would
+ * render; nothing is created, downloaded or changed. */
+static int
+dry_run(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_start_opts *so, int existed, struct kl_err *err)
+{
+	const struct kl_driver_ops *d = c->machine->driver;
+	const char *want = kl_profile_str(&c->profile, "KubernetesVersion", "stable");
+	struct kl_strbuf yaml = KL_STRBUF_INIT, steps = KL_STRBUF_INIT;
+	char *waits = kl_wait_names(so->wait == KL_WAIT_NONE ? KL_WAIT_APISERVER : so->wait), *kubeconfig = NULL;
+	enum kl_machine_state st = KL_STATE_NONEXISTENT;
+	const char *key;
+	json_t *v, *j = NULL;
+	int guessed = 0, rc = -1;
+
+	/* stable and latest are resolved from the mirror at start: no request here. */
+	so->kubernetes_version = kl_xstrdup(want[0] == 'v' ? want : want[0] >= '0' && want[0] <= '9' ?
+					    "" : KL_K8S_DEFAULT_VERSION);
+	if (so->kubernetes_version[0] == '\0') {
+		free(so->kubernetes_version);
+		so->kubernetes_version = kl_xasprintf("v%s", want);
+	}
+	if (kl_driver_state(c->machine, &st, NULL) != 0)
+		st = KL_STATE_NONEXISTENT;
+	if (d->caps & KL_CAP_VM)
+		kl_strbuf_addf(&steps, "Checking Image: %s\n", kl_profile_str(&c->profile, "ISOURL", ""));
+	if (!so->no_kubernetes)
+		kl_strbuf_addf(&steps, "Downloading Artifacts: kubeadm, kubelet, kubectl %s from %s\n",
+			       so->kubernetes_version, so->binary_mirror ? so->binary_mirror : KL_K8S_RELEASE_URL);
+	kl_strbuf_addf(&steps, "%s: the %s machine \"%s\" (%s now)\n", st == KL_STATE_NONEXISTENT ? "Creating Machine" :
+		       st == KL_STATE_RUNNING ? "Updating Running" : "Restarting", d->name, ctx->profile,
+		       kl_machine_state_name(st));
+	if (!(d->caps & KL_CAP_HOST))
+		kl_strbuf_addstr(&steps, "Waiting for SSH\n");
+	if (!so->no_kubernetes) {
+		kl_strbuf_addf(&steps, "Preparing Kubernetes: certificates, containerd, kubeadm %s, RBAC, %s\n",
+			       json_is_true(json_object_get(c->machine->state, "KubeadmDone")) ? "init phases (restart)" :
+			       "init", so->cni && strcmp(so->cni, "auto") && strcmp(so->cni, "bridge") ?
+			       "the CNI manifest" : "the bridge CNI");
+		kl_strbuf_addf(&steps, "Verifying: waiting for %s (at most %d s)\n", waits, so->wait_timeout_ms / 1000);
+		if (kl_kubernetes_plan(c, so, &yaml, &guessed, err) != 0 || kl_kubeconfig_path(&kubeconfig, err) != 0)
+			goto out;
+	}
+	if (ctx->output == KL_OUTPUT_JSON) {
+		j = json_pack("{s:b, s:s, s:b, s:s, s:O, s:s}", "DryRun", 1, "Profile", ctx->profile, "Exists", existed,
+			      "Steps", steps.buf, "Settings", c->profile.cfg, "KubeadmConfig", yaml.buf);
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		putchar('\n');
+		rc = 0;
+		goto out;
+	}
+	printf("Dry run: nothing was created, downloaded or changed.\n\nSteps a start would take:\n");
+	for (char *line = strtok(steps.buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("  %s\n", line);
+	printf("\nSettings (profile \"%s\"%s):\n", ctx->profile, existed ? ", existing" : ", new");
+	json_object_foreach(c->profile.cfg, key, v) {
+		char *text = json_is_string(v) ? kl_xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+
+		printf("  %s: %s\n", key, text);
+		free(text);
+	}
+	if (!so->no_kubernetes) {
+		printf("  Kubeconfig: %s (context \"%s\"%s)\n", kubeconfig, ctx->profile,
+		       so->keep_context ? ", current context kept" : "");
+		if (strcmp(want, so->kubernetes_version) != 0)
+			printf("  (\"%s\" is resolved from the mirror at start; shown with %s)\n", want,
+			       so->kubernetes_version);
+		if (guessed)
+			printf("  (the node's address is known once the machine boots; shown with a placeholder)\n");
+		printf("\nkubeadm.yaml (%s on the machine):\n%s", KL_NODE_KUBEADM_YAML, yaml.buf);
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(kubeconfig);
+	free(waits);
+	kl_strbuf_release(&steps);
+	kl_strbuf_release(&yaml);
 	return rc;
 }
 
@@ -262,12 +382,33 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.embed_certs = kl_args_bool(&ctx->args, "embed-certs") || json_is_true(json_object_get(cfg_defaults, "embed-certs"));
 	so.keep_context = kl_args_bool(&ctx->args, "keep-context") || json_is_true(json_object_get(cfg_defaults, "keep-context"));
 	so.dns_upstream_none = strcmp(kl_args_str(&ctx->args, "dns-upstream", "host"), "none") == 0;
+	so.force = kl_args_bool(&ctx->args, "force");
+	/* A manifest is recorded by its full path: a restart applies it again from anywhere. */
+	if ((so.cni = kl_json_str(settings, "CNI")) && strcmp(so.cni, "auto") != 0 && strcmp(so.cni, "bridge") != 0) {
+		char *abs = realpath(so.cni, NULL);
+
+		if (abs)
+			json_object_set_new(settings, "CNI", json_string(abs));
+		free(abs);
+		so.cni = kl_json_str(settings, "CNI");
+	}
+	if (kl_args_has(&ctx->args, "wait")) {
+		char **w = NULL;
+
+		kl_args_list(&ctx->args, "wait", &w);
+		kl_wait_parse((const char *const *)w, &so.wait, NULL); /* checked in check() */
+		kl_strv_free(w);
+	}
 	kl_args_list(&ctx->args, "extra-config", &extra);
 	kl_args_list(&ctx->args, "apiserver-ips", &ips);
 	kl_args_list(&ctx->args, "apiserver-names", &names);
 	so.extra_config = (const char *const *)extra;
 	so.apiserver_ips = (const char *const *)ips;
 	so.apiserver_names = (const char *const *)names;
+	if (kl_args_bool(&ctx->args, "dry-run")) {
+		rc = dry_run(ctx, &c, &so, existed, err);
+		goto out;
+	}
 	rc = kl_cluster_start(&c, &so, err);
 	if (rc != 0 && !existed && kl_args_bool(&ctx->args, "delete-on-failure")) {
 		struct kl_err ignored;

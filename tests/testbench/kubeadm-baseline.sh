@@ -204,7 +204,7 @@ clean_nft_tables() {
 			case "$name" in
 			kube-proxy) nft delete table "$fam" "$name" || true ;;
 			filter | nat | mangle | raw | security)
-				if [ "$(nft list table "$fam" "$name" | grep -c '^\s*[a-z].*jump\|counter\|accept\|drop\|masquerade\|dnat\|snat')" -eq 0 ]; then
+				if ! nft list table "$fam" "$name" | grep -Ev '^\s*(table |chain |type |\}|$)' | grep -q .; then
 					nft delete table "$fam" "$name" || true
 				fi ;;
 			esac

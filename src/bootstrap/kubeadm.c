@@ -235,6 +235,16 @@ init_configuration(struct render *r)
 	kl_yaml_str(y, "taints");
 	kl_yaml_empty_seq(y);
 	kl_yaml_map_end(y);
+	/* v1beta4 has timeouts: machines under software emulation need more than the
+	 * defaults (1m for API calls, 4m for the control plane). */
+	if (r->ver.minor >= 31) {
+		kl_yaml_str(y, "timeouts");
+		kl_yaml_map_begin(y);
+		kl_yaml_kv(y, "controlPlaneComponentHealthCheck", "10m0s");
+		kl_yaml_kv(y, "kubeletHealthCheck", "10m0s");
+		kl_yaml_kv(y, "kubernetesAPICall", "5m0s");
+		kl_yaml_map_end(y);
+	}
 	doc_footer(y);
 }
 

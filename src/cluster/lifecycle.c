@@ -96,8 +96,11 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 		rc = 0;
 		goto out;
 	}
-	if (kl_machine_check(m, err) != 0)
-		goto out;
+	if (kl_machine_check(m, err) != 0) {
+		if (!o->force)
+			goto out;
+		kl_out_warn(o->out, "%s (going on: --force)", err->msg);
+	}
 	/* Save the profile before the machine: a failed start leaves something to delete. */
 	if (kl_profile_save(c->home, &c->profile, err) != 0)
 		goto out;

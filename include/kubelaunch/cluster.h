@@ -67,6 +67,10 @@ struct kl_start_opts {
 int kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err);
 int kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r,
 			struct kl_err *err);
+/* Wait, through `r`, for the targets in `mask` (KL_WAIT_*), in their fixed order, for
+ * at most timeout_ms in all; a target not reached is K8S_WAIT_TIMEOUT naming it. */
+int kl_cluster_wait(struct kl_runner *r, const char *bin_dir, const char *node, const char *machine, int timeout_ms,
+		    unsigned mask, struct kl_err *err);
 /* Stop kubelet and the containers (the none driver's "stop"); remove what Kubernetes
  * put on the machine (kubeadm reset) when `reset`. */
 int kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct kl_err *err);

@@ -610,123 +610,6 @@ out:
 	return rc;
 }
 
-/* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
-static int
-wait_for(struct k8s *k, const char *what, const char *probe, long long deadline, struct kl_err *err)
-{
-	struct kl_run_result res;
-	int rc = -1;
-
-	kl_run_result_init(&res);
-	for (;;) {
-		const char *argv[] = { "sh", "-c", probe, "sh", k->bin_dir, k->node_name, NULL };
-		struct kl_run_opts opts = { .timeout_ms = 30000, .sudo = 1 };
-		struct kl_err ignored;
-
-		kl_strbuf_reset(&res.out);
-		kl_strbuf_reset(&res.err);
-		if (kl_runner_run(k->r, argv, &opts, &res, &ignored) == 0 && res.status == 0) {
-			rc = 0;
-			break;
-		}
-		if (kl_now_ms() >= deadline) {
-			kl_strbuf_rtrim(&res.err);
-			kl_err_set(err, KL_R_K8S_WAIT, "timed out waiting for %s on '%s'%s%s", what, k->c->machine->name,
-				   res.err.len ? ": " : "", res.err.buf);
-			break;
-		}
-		kl_sleep_ms(500);
-	}
-	kl_run_result_release(&res);
-	return rc;
-}
-
-#define KUBECTL "\"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " "
-
-/* The wait targets, in the order they are waited for (--wait names them). */
-static const struct {
-	unsigned bit;
-	const char *name, *what, *probe;
-} targets[] = {
-	{ KL_WAIT_APISERVER, "apiserver", "the API server", KUBECTL "get --raw /readyz >/dev/null" },
-	/* The process, whoever keeps it running (systemd, or kubelaunch supervise). */
-	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", "grep -qx kubelet /proc/[0-9]*/comm 2>/dev/null" },
-	{ KL_WAIT_NODE_READY, "node_ready", "the node to be Ready", KUBECTL "get node \"$2\" -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" },
-	{ KL_WAIT_DEFAULT_SA, "default_sa", "the default service account", KUBECTL "-n default get serviceaccount default >/dev/null" },
-	{ KL_WAIT_SYSTEM_PODS, "system_pods", "the system pods", "out=$(" KUBECTL "-n kube-system get pods --no-headers -o "
-			     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
-			     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
-	{ KL_WAIT_DNS, "dns", "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
-			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
-			   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
-};
-
-int
-kl_wait_parse(const char *const *items, unsigned *mask, struct kl_err *err)
-{
-	char *allowed = kl_wait_names(0);
-	unsigned m = 0;
-	int none = 0, rc = -1;
-
-	if (items == NULL || items[0] == NULL) {
-		kl_err_set(err, KL_R_USAGE_VALUE, "'--wait' needs a value: %s, all or none", allowed);
-		goto out;
-	}
-	for (; *items; items++) {
-		unsigned bit = strcmp(*items, "all") == 0 ? KL_WAIT_ALL : 0;
-
-		for (size_t i = 0; i < KL_ARRAY_SIZE(targets) && bit == 0; i++)
-			if (strcmp(*items, targets[i].name) == 0)
-				bit = targets[i].bit;
-		if (strcmp(*items, "none") == 0)
-			none = 1;
-		else if (bit == 0) {
-			kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--wait': use a comma list of %s, "
-				   "or all, or none", *items, allowed);
-			goto out;
-		}
-		m |= bit;
-	}
-	if (none && m) {
-		kl_err_set(err, KL_R_USAGE_VALUE, "'--wait=none' cannot be combined with other targets");
-		goto out;
-	}
-	*mask = none ? KL_WAIT_NONE : m;
-	rc = 0;
-out:
-	free(allowed);
-	return rc;
-}
-
-char *
-kl_wait_names(unsigned mask)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-
-	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++)
-		if (mask == 0 || (mask & targets[i].bit))
-			kl_strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", targets[i].name);
-	return kl_strbuf_detach(&sb, NULL);
-}
-
-/* Wait for the targets in `mask`, in the order of the list above. */
-static int
-waits(struct k8s *k, unsigned mask, struct kl_err *err)
-{
-	long long deadline = kl_now_ms() + k->o->wait_timeout_ms;
-
-	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++) {
-		long long t0 = kl_now_ms();
-
-		if (!(mask & targets[i].bit))
-			continue;
-		if (wait_for(k, targets[i].what, targets[i].probe, deadline, err) != 0)
-			return -1;
-		kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
-	}
-	return 0;
-}
-
 /* Run one phase and log how long it took (bench/start.sh prints the breakdown). */
 static int
 phase(const char *name, long long t0, int rc)
@@ -754,7 +637,8 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 		goto out;
 	/* The API server answers before anything is applied (after a restart it takes a while). */
 	if (PHASE(restart ? "kubeadm phases" : "kubeadm init", control_plane(&k, restart, err)) ||
-	    PHASE("wait apiserver", waits(&k, KL_WAIT_APISERVER, err)))
+	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name,
+						    o->wait_timeout_ms, KL_WAIT_APISERVER, err)))
 		goto out;
 	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
 	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
@@ -764,7 +648,8 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	if (o->wait == KL_WAIT_NONE)
 		SUB(o, "Not waiting for the components (--wait=none)");
 	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) ||
-	    PHASE("waits", waits(&k, (o->wait ? o->wait : KL_WAIT_ALL) & ~KL_WAIT_APISERVER, err)))
+	    PHASE("waits", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name, o->wait_timeout_ms,
+					   (o->wait ? o->wait : KL_WAIT_ALL) & ~KL_WAIT_APISERVER, err)))
 		goto out;
 	rc = kl_profile_save(c->home, &c->profile, err);
 out:

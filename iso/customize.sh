@@ -36,6 +36,9 @@ reset_identity() {
 	printf 'kubelaunch\n' >"$R/etc/hostname"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\tkubelaunch\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
 	: >"$R/etc/fstab"
+	# The default login user exists already (its home is made on the data disk at first
+	# boot); the identity service only adds a user when fw_cfg names another.
+	in_root useradd -u 1000 -U -G sudo -M -d /home/kubelaunch -s /bin/bash -p '*' kubelaunch
 	# resolv.conf: systemd-resolved's stub (the package sets the link; make sure)
 	ln -sfn ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
 }

@@ -52,6 +52,8 @@ host_snapshot() {
 		done
 		echo ---
 		grep -E ' (/var/lib/kubelet|/run/netns)' /proc/mounts | awk '{print $2}' | sort
+		echo ---
+		ls -A /var/log/pods /var/log/containers 2>/dev/null
 	}
 }
 

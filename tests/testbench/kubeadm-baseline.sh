@@ -40,6 +40,9 @@ SOCK=$STATE/containerd/containerd.sock
 KUBECONFIG_ADMIN=/etc/kubernetes/admin.conf
 # Host paths kubeadm and kubelet use; `down` removes those that `up` created.
 HOST_DIRS="/etc/kubernetes /var/lib/kubelet /var/lib/etcd"
+# Where the kubelet keeps container logs. kubeadm reset leaves them; left
+# behind, a static pod (same UID every run) resumes its restart count.
+LOG_DIRS="/var/log/pods /var/log/containers"
 # Kernel settings kubelet, kube-proxy or this script change; restored by down.
 SYSCTLS="net.ipv4.ip_forward net.ipv4.conf.all.route_localnet
 net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
@@ -144,8 +147,24 @@ check_host_dirs() {
 record_host_dirs() {
 	local d
 	: >"$STATE/created-dirs"
-	for d in $HOST_DIRS; do
+	for d in $HOST_DIRS $LOG_DIRS; do
 		[ -e "$d" ] || printf '%s\n' "$d" >>"$STATE/created-dirs"
+	done
+	for d in $LOG_DIRS; do
+		[ -d "$d" ] && ls -A "$d" >"$STATE/logs-before.$(basename "$d")"
+	done
+	return 0
+}
+
+# clean_logs: remove the entries of the kubelet's log dirs that appeared
+# while we were up (the dirs themselves go with created-dirs).
+clean_logs() {
+	local d e
+	for d in $LOG_DIRS; do
+		[ -f "$STATE/logs-before.$(basename "$d")" ] && [ -d "$d" ] || continue
+		ls -A "$d" | while IFS= read -r e; do
+			grep -qxF -- "$e" "$STATE/logs-before.$(basename "$d")" || rm -rf "${d:?}/$e"
+		done
 	done
 }
 
@@ -521,6 +540,7 @@ cmd_down() {
 	ip link del "$BRIDGE" 2>/dev/null || true
 	ip link del "$DUMMY" 2>/dev/null || true
 	umount_under "/var/lib/kubelet|$STATE|/run/netns/cni-[^/]*"
+	clean_logs
 	if [ -f "$STATE/created-dirs" ]; then
 		while IFS= read -r d; do
 			rm -rf "$d"

@@ -160,6 +160,16 @@ cmd_build() {
 		return 0
 	fi
 	mkdir -p "$DIR"
+	# One builder per recipe: others wait here, then find .complete.
+	exec 9>"$DIR.lock"
+	if ! flock -n 9; then
+		log "waiting for another build of $DIR"
+		flock 9
+	fi
+	if [ -e "$DIR/.complete" ]; then
+		log "up to date: $DIR (built by another run)"
+		return 0
+	fi
 	log "building into $DIR"
 	step k8s build_k8s
 	step etcd build_etcd

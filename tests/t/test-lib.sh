@@ -31,7 +31,6 @@ cd "$TRASH" || exit 1
 test_count=0
 test_failed=0
 test_skipped=0
-test_cleanups=
 
 say() { printf '%s\n' "$*"; }
 
@@ -89,13 +88,20 @@ test_cmp() {
 }
 
 # test_when_finished CMD: run CMD (a shell string) at test_done, even on failure.
+# Test bodies run in subshells, so the commands are kept in a file, newest first.
 test_when_finished() {
-	test_cleanups="$1
-$test_cleanups"
+	{ printf '%s\n' "$1"; cat "$TRASH/.cleanups" 2>/dev/null; } >"$TRASH/.cleanups.new" &&
+		mv "$TRASH/.cleanups.new" "$TRASH/.cleanups"
+}
+
+run_cleanups() {
+	[ -f "$TRASH/.cleanups" ] || return 0
+	(cd "$TRASH" && . ./.cleanups) >/dev/null 2>&1
+	rm -f "$TRASH/.cleanups"
 }
 
 test_done() {
-	[ -n "$test_cleanups" ] && (eval "$test_cleanups") >/dev/null 2>&1
+	run_cleanups
 	local passed=$((test_count - test_failed - test_skipped))
 	say "# $test_name: $passed passed, $test_failed failed, $test_skipped skipped"
 	[ "$test_failed" -eq 0 ] && rm -rf "$TRASH"
@@ -109,6 +115,6 @@ free_port() {
 
 trap 'test_done_trap' EXIT
 test_done_trap() {
-	[ -n "$test_cleanups" ] && (eval "$test_cleanups") >/dev/null 2>&1
+	run_cleanups
 	return 0
 }

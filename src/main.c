@@ -124,6 +124,9 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	kl_out_init(ctx->out, stdout, stderr, ctx->output == KL_OUTPUT_JSON,
 		    kl_args_bool(&ctx->args, "no-emoji"));
 
+	if ((ctx->cmd->flags & KL_CMD_NO_ARGS) && ctx->args.argc > 0)
+		return kl_err_set(err, KL_R_USAGE, "%s takes no arguments (got '%s'); the profile is given with -p NAME",
+				  ctx->cmd->name, ctx->args.argv[0]);
 	if (ctx->cmd->flags & KL_CMD_NEEDS_HOME) {
 		ctx->home = kl_home_resolve(err);
 		if (ctx->home == NULL)

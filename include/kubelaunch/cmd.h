@@ -71,6 +71,7 @@ enum {
 	KL_CMD_NEEDS_HOME = 1 << 0,    /* create/check $KUBELAUNCH_HOME and open a log */
 	KL_CMD_PROFILE_LOCK = 1 << 1,  /* take the profile's lock before running */
 	KL_CMD_HIDDEN = 1 << 2,
+	KL_CMD_NO_ARGS = 1 << 3,       /* positional arguments are a usage error */
 };
 
 struct kl_cmd {

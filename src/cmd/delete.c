@@ -81,8 +81,6 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 {
 	if (kl_args_bool(&ctx->args, "purge") && !kl_args_bool(&ctx->args, "all"))
 		return kl_err_set(err, KL_R_USAGE, "--purge removes everything: use it with --all");
-	if (ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "delete takes no arguments; use -p NAME");
 	return 0;
 }
 
@@ -97,7 +95,7 @@ const struct kl_cmd kl_cmd_delete = {
 	.summary = "Delete the cluster: its machine, profile and kubeconfig entries",
 	.usage = "delete [--all] [--purge]",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NO_ARGS,
 	.check = check,
 	.run = run,
 };

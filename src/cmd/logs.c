@@ -249,8 +249,6 @@ out:
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
-	if (ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "logs takes no arguments (got '%s')", ctx->args.argv[0]);
 	if (kl_args_int(&ctx->args, "length", 60) < 1)
 		return kl_err_set(err, KL_R_USAGE_VALUE, "'--length' must be at least 1");
 	return 0;
@@ -265,7 +263,7 @@ const struct kl_cmd kl_cmd_logs = {
 		       "With -f, kubelet's log is then followed until interrupted. For a machine that is\n"
 		       "not running, only what the host keeps is shown (kubeadm's output, a VM's serial log).",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NO_ARGS,
 	.check = check,
 	.run = run,
 };

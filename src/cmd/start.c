@@ -248,8 +248,6 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 	struct stat sb;
 	int rc;
 
-	if (ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "start takes no arguments (got '%s')", ctx->args.argv[0]);
 	if (strcmp(dns, "host") != 0 && strcmp(dns, "none") != 0)
 		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--dns-upstream': use host or none", dns);
 	cni = kl_args_str(&ctx->args, "cni", "auto");
@@ -433,7 +431,7 @@ const struct kl_cmd kl_cmd_start = {
 	.summary = "Start a local Kubernetes cluster",
 	.usage = "start [--driver NAME] [--kubernetes-version V] [--binary-mirror URL] [--image-bundle DIR] ...",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NO_ARGS,
 	.check = check,
 	.run = run,
 };

@@ -92,14 +92,6 @@ out:
 	return rc;
 }
 
-static int
-check(struct kl_ctx *ctx, struct kl_err *err)
-{
-	if (ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "update-context takes no arguments; use -p NAME");
-	return 0;
-}
-
 const struct kl_cmd kl_cmd_update_context = {
 	.name = "update-context",
 	.summary = "Point the kubeconfig's context at the cluster's current address",
@@ -107,7 +99,6 @@ const struct kl_cmd kl_cmd_update_context = {
 	.description = "After the machine's IP or forwarded port changed, sets the profile's cluster\n"
 		       "server in the kubeconfig (and the profile's record) to the API server's address\n"
 		       "as the driver reports it now. Only our cluster entry changes.",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
-	.check = check,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NO_ARGS,
 	.run = run,
 };

@@ -90,7 +90,7 @@ test_cmp() {
 # test_when_finished CMD: run CMD (a shell string) at test_done, even on failure.
 # Test bodies run in subshells, so the commands are kept in a file, newest first.
 test_when_finished() {
-	{ printf '%s\n' "$1"; cat "$TRASH/.cleanups" 2>/dev/null; } >"$TRASH/.cleanups.new" &&
+	{ printf '%s\n' "$1"; cat "$TRASH/.cleanups" 2>/dev/null || true; } >"$TRASH/.cleanups.new" &&
 		mv "$TRASH/.cleanups.new" "$TRASH/.cleanups"
 }
 

@@ -8,13 +8,7 @@
 KL_UNIT=${KL_UNIT:-$KL_SRC/build/default/unit-tests}
 GOLDEN=$KL_SRC/tests/golden/kubeadm
 
-tb_env() {
-	if make -s -C "$KL_SRC" -n testbench-env >/dev/null 2>&1; then
-		make -s -C "$KL_SRC" testbench-env
-	else
-		make -s -f "$KL_SRC/tests/testbench/testbench.mk" testbench-env
-	fi
-}
+. "$KL_SRC/tests/t/lib-testbench.sh"
 
 # KL_KUBEADM overrides the testbench's kubeadm (to run this test by hand).
 KUBEADM=${KL_KUBEADM:-}

@@ -8,13 +8,7 @@
 
 KL_UNIT=${KL_UNIT:-$KL_SRC/build/default/unit-tests}
 
-tb_env() {
-	if make -s -C "$KL_SRC" -n testbench-env >/dev/null 2>&1; then
-		make -s -C "$KL_SRC" testbench-env
-	else
-		make -s -f "$KL_SRC/tests/testbench/testbench.mk" testbench-env
-	fi
-}
+. "$KL_SRC/tests/t/lib-testbench.sh"
 
 # KL_TB_BIN set by hand (a built testbench directory) is used as it is.
 if [ -z "${KL_TB_BIN:-}" ]; then

@@ -4,12 +4,8 @@
 # --cni=bridge and a --wait list.
 . "$(dirname "$0")/test-lib.sh"
 
-if ! make -s -C "$KL_SRC" testbench >"$TRASH/tb.log" 2>&1; then
-	test_skip_or_fail "the test bench could not be built: $(tail -n3 "$TRASH/tb.log")"
-	test_done
-	exit
-fi
-eval "$(make -s -C "$KL_SRC" testbench-env)"
+. "$KL_SRC/tests/t/lib-testbench.sh"
+testbench_or_skip
 KUBECTL=$KL_TB_BIN/kubectl
 export PATH=$KL_TB_BIN:$PATH
 
@@ -21,11 +17,7 @@ if [ -e /etc/kubernetes/admin.conf ]; then
 	exit
 fi
 
-(cd "$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0) >"$TRASH/http.log" 2>&1 &
-echo $! >"$TRASH/http.pid"
-test_when_finished "kill \$(cat $TRASH/http.pid)"
-for _ in $(seq 50); do grep -q "port" "$TRASH/http.log" && break; sleep 0.1; done
-MIRROR=http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$TRASH/http.log")/release
+serve_mirror
 START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --binary-mirror $MIRROR \
 	--image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 8m"
 BRIDGE=/etc/cni/net.d/10-kubelaunch-bridge.conflist

@@ -5,25 +5,8 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-# The top Makefile includes the fragment; it also works alone.
-tb_env() {
-	if make -s -C "$KL_SRC" -n testbench-env >/dev/null 2>&1; then
-		make -s -C "$KL_SRC" testbench-env
-	else
-		make -s -f "$KL_SRC/tests/testbench/testbench.mk" testbench-env
-	fi
-}
-
-if ! env_out=$(tb_env) || ! eval "$env_out"; then
-	test_skip_or_fail "make testbench-env failed"
-	test_done
-	exit
-fi
-if [ ! -e "$KL_TB_DIR/.complete" ]; then
-	test_skip_or_fail "the testbench is not built in '$KL_TB_DIR': run 'make testbench'"
-	test_done
-	exit
-fi
+. "$KL_SRC/tests/t/lib-testbench.sh"
+testbench_or_skip
 
 test_expect_success 'testbench-env names existing paths' '
 	test -n "$KL_TB_VERSION" &&

@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	kl_out_init(&out, stdout, stderr, 0, 0);
-	for (int i = 1; i < argc; i++) /* -o json must shape even a usage error */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) /* -o json shapes even a usage error */
 		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc)
 			out.json = strcmp(argv[i + 1], "json") == 0;
 		else if (strcmp(argv[i], "--output=json") == 0 || strcmp(argv[i], "-o=json") == 0 ||

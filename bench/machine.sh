@@ -25,7 +25,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # Bare QEMU: the same machine type, image, identity and forwards the driver uses.
 bare_boot() {
-	local port t0 dir=$work/bare
+	local port t0 dir=$work/bare.vm
 	rm -rf "$dir"; mkdir -p "$dir"
 	truncate -s 20G "$dir/disk.raw"
 	port=$(free_port)

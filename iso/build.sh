@@ -25,12 +25,15 @@ INITRAMFS_MODULES="virtio_pci virtio_blk virtio_scsi ata_piix ahci sr_mod sd_mod
 die() { printf 'iso: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'iso: %s\n' "$*" >&2; }
 
-# recipe_hash [PATH...]: hash of the files (path, mode, content) under iso/, or under
-# the given paths (relative to iso/).
+# recipe_hash [PATH...]: hash of the files (path, executable bit, content) under iso/, or
+# under the given paths (relative to iso/). Only the executable bit, as git keeps it, so
+# every clone of a commit computes the same hash.
 recipe_hash() {
 	(cd "$ISO_DIR" && find "${@:-.}" -type f ! -name '*~' ! -name '.*.swp' | LC_ALL=C sort |
 		while IFS= read -r f; do
-			printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"
+			x=-
+			[ ! -x "$f" ] || x=x
+			printf '%s %s %s\n' "$f" "$x" "$(sha256sum <"$f" | cut -d' ' -f1)"
 		done) | sha256sum | cut -c1-12
 }
 

@@ -20,6 +20,7 @@ take_build_only_files() {
 install_overlay() {
 	cp -R --no-preserve=ownership "$KL_ISO_DIR/rootfs/." "$R/"
 	chmod 0755 "$R"/usr/lib/kubelaunch/*
+	chmod 0440 "$R"/etc/sudoers.d/kubelaunch
 	mkdir -p "$R/opt/cni"
 	ln -sfn /usr/lib/cni "$R/opt/cni/bin"
 	mkdir -p "$R/mnt/kubelaunch-data" "$R/var/lib/kubelaunch" "$R/var/lib/kubelet" \

@@ -332,6 +332,12 @@ runtime(struct k8s *k, struct kl_err *err)
 	}
 	pause[strcspn(pause, "\n")] = '\0';
 	rt.pause_image = pause;
+	if (!k->systemd) {
+		/* Our own containerd keeps its images and containers under our directory, so
+		 * that delete takes them away with everything else it put on this host. */
+		rt.root = KL_NODE_DIR "/containerd";
+		rt.state = "/run/kubelaunch/containerd";
+	}
 	kl_node_containerd_config(&rt, &conf);
 	if (k->systemd) {
 		if (copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||

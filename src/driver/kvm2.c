@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <openssl/evp.h>
 
 #include "kubelaunch/clock.h"
@@ -22,6 +20,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
+#include "virt.h"
 #include "vm.h"
 
 #define DEFAULT_URI "qemu:///system"
@@ -46,7 +45,7 @@ uri_of(const struct kl_machine *m)
 static const char *
 last_error(void)
 {
-	virErrorPtr e = virGetLastError();
+	virErrorPtr e = kl_virt.virGetLastError();
 
 	return e && e->message ? e->message : "unknown libvirt error";
 }
@@ -56,8 +55,10 @@ connect_uri(const char *uri, struct kl_err *err)
 {
 	virConnectPtr c;
 
-	virSetErrorFunc(NULL, quiet);
-	c = virConnectOpen(uri);
+	if (kl_virt_load(err) != 0)
+		return NULL;
+	kl_virt.virSetErrorFunc(NULL, quiet);
+	c = kl_virt.virConnectOpen(uri);
 	if (c == NULL)
 		kl_err_set(err, KL_R_PROVIDER_NOT_RUNNING, "cannot connect to libvirt at '%s': %s", uri,
 			   last_error());
@@ -70,15 +71,20 @@ health(struct kl_driver_health *h)
 	const char *uri = getenv("LIBVIRT_DEFAULT_URI");
 	virConnectPtr c;
 
+	if (kl_virt_load(NULL) != 0) {
+		snprintf(h->why, sizeof(h->why), "libvirt is not installed");
+		snprintf(h->fix, sizeof(h->fix), "install it (apt-get install libvirt-daemon-system) or use --driver=qemu");
+		return;
+	}
 	h->installed = 1;
-	virSetErrorFunc(NULL, quiet);
-	c = virConnectOpen(uri ? uri : DEFAULT_URI);
+	kl_virt.virSetErrorFunc(NULL, quiet);
+	c = kl_virt.virConnectOpen(uri ? uri : DEFAULT_URI);
 	h->healthy = c != NULL;
 	if (c == NULL) {
 		snprintf(h->why, sizeof(h->why), "libvirt is not running at %s", uri ? uri : DEFAULT_URI);
 		snprintf(h->fix, sizeof(h->fix), "start libvirtd and virtlogd, or use --driver=qemu");
 	} else {
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 	}
 }
 
@@ -189,42 +195,42 @@ ensure_network(virConnectPtr c, struct kl_machine *m, struct kl_err *err)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct kl_strbuf xml = KL_STRBUF_INIT;
-	virNetworkPtr net = virNetworkLookupByName(c, name);
+	virNetworkPtr net = kl_virt.virNetworkLookupByName(c, name);
 	int rc = -1;
 
 	if (net == NULL) {
 		EVP_Digest(m->name, strlen(m->name), md, &mdlen, EVP_sha256(), NULL);
 		snprintf(bridge, sizeof(bridge), "virbr-kl%02x%02x", md[0], md[1]);
 		kl_libvirt_network_xml(name, bridge, pick_subnet(), &xml);
-		net = virNetworkDefineXML(c, xml.buf);
+		net = kl_virt.virNetworkDefineXML(c, xml.buf);
 		if (net == NULL) {
 			kl_err_set(err, KL_R_NET, "cannot define the network '%s': %s", name, last_error());
 			goto out;
 		}
 	}
-	if (virNetworkIsActive(net) != 1 && virNetworkCreate(net) != 0) {
+	if (kl_virt.virNetworkIsActive(net) != 1 && kl_virt.virNetworkCreate(net) != 0) {
 		kl_err_set(err, KL_R_NET, "cannot start the network '%s': %s", name, last_error());
 		goto out;
 	}
 	/* The NAT network gives the machine its way out; start it when it is defined. */
 	{
-		virNetworkPtr def = virNetworkLookupByName(c, "default");
+		virNetworkPtr def = kl_virt.virNetworkLookupByName(c, "default");
 		if (def == NULL) {
 			kl_err_set(err, KL_R_NET, "libvirt has no 'default' network: define it (virsh net-define "
 				   "/usr/share/libvirt/networks/default.xml) and start it");
 			goto out;
 		}
-		if (virNetworkIsActive(def) != 1 && virNetworkCreate(def) != 0) {
+		if (kl_virt.virNetworkIsActive(def) != 1 && kl_virt.virNetworkCreate(def) != 0) {
 			kl_err_set(err, KL_R_NET, "cannot start libvirt's 'default' network: %s", last_error());
-			virNetworkFree(def);
+			kl_virt.virNetworkFree(def);
 			goto out;
 		}
-		virNetworkFree(def);
+		kl_virt.virNetworkFree(def);
 	}
 	rc = 0;
 out:
 	if (net)
-		virNetworkFree(net);
+		kl_virt.virNetworkFree(net);
 	kl_strbuf_release(&xml);
 	free(name);
 	return rc;
@@ -235,7 +241,7 @@ static virDomainPtr
 lookup(virConnectPtr c, const struct kl_machine *m, struct kl_err *err)
 {
 	char *name = kl_xasprintf("kl-%s", m->name);
-	virDomainPtr d = virDomainLookupByName(c, name);
+	virDomainPtr d = kl_virt.virDomainLookupByName(c, name);
 
 	if (d == NULL)
 		kl_err_set(err, KL_R_GUEST_NOT_FOUND, "libvirt has no domain '%s'", name);
@@ -257,7 +263,7 @@ create(struct kl_machine *m, struct kl_err *err)
 	if ((c = connect_uri(uri_of(m), err)) == NULL || ensure_network(c, m, err) != 0)
 		goto out;
 	kl_libvirt_domain_xml(m, strcmp(kl_vm_accel(m), "kvm") == 0 ? "kvm" : "qemu", net, &xml);
-	if ((d = virDomainDefineXML(c, xml.buf)) == NULL) {
+	if ((d = kl_virt.virDomainDefineXML(c, xml.buf)) == NULL) {
 		kl_err_set(err, KL_R_DRIVER, "cannot define the domain of '%s': %s", m->name, last_error());
 		goto out;
 	}
@@ -266,9 +272,9 @@ create(struct kl_machine *m, struct kl_err *err)
 	rc = kl_machine_save_state(m, err);
 out:
 	if (d)
-		virDomainFree(d);
+		kl_virt.virDomainFree(d);
 	if (c)
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 	kl_strbuf_release(&xml);
 	free(net);
 	return rc;
@@ -284,7 +290,7 @@ start(struct kl_machine *m, struct kl_err *err)
 	if ((c = connect_uri(uri_of(m), err)) == NULL)
 		goto out;
 	if ((d = lookup(c, m, NULL)) == NULL) {
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 		c = NULL;
 		if (create(m, err) != 0 || (c = connect_uri(uri_of(m), err)) == NULL ||
 		    (d = lookup(c, m, err)) == NULL)
@@ -292,11 +298,11 @@ start(struct kl_machine *m, struct kl_err *err)
 	}
 	if (ensure_network(c, m, err) != 0)
 		goto out;
-	if (virDomainIsActive(d) == 1) {
+	if (kl_virt.virDomainIsActive(d) == 1) {
 		rc = 0;
 		goto out;
 	}
-	if (virDomainCreate(d) != 0) {
+	if (kl_virt.virDomainCreate(d) != 0) {
 		kl_err_set(err, KL_R_GUEST_BOOT, "cannot start '%s': %s", m->name, last_error());
 		goto out;
 	}
@@ -304,9 +310,9 @@ start(struct kl_machine *m, struct kl_err *err)
 	rc = kl_machine_save_state(m, err);
 out:
 	if (d)
-		virDomainFree(d);
+		kl_virt.virDomainFree(d);
 	if (c)
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 	return rc;
 }
 
@@ -322,7 +328,7 @@ state(struct kl_machine *m, enum kl_machine_state *st, struct kl_err *err)
 	d = lookup(c, m, NULL);
 	if (d == NULL) {
 		*st = KL_STATE_NONEXISTENT;
-	} else if (virDomainGetState(d, &s, &reason, 0) != 0) {
+	} else if (kl_virt.virDomainGetState(d, &s, &reason, 0) != 0) {
 		*st = KL_STATE_ERROR;
 	} else {
 		*st = s == VIR_DOMAIN_RUNNING ? KL_STATE_RUNNING :
@@ -331,8 +337,8 @@ state(struct kl_machine *m, enum kl_machine_state *st, struct kl_err *err)
 		      s == VIR_DOMAIN_CRASHED ? KL_STATE_ERROR : KL_STATE_STARTING;
 	}
 	if (d)
-		virDomainFree(d);
-	virConnectClose(c);
+		kl_virt.virDomainFree(d);
+	kl_virt.virConnectClose(c);
 	return 0;
 }
 
@@ -348,9 +354,9 @@ with_domain(struct kl_machine *m, int (*fn)(virDomainPtr), const char *what, str
 		return -1;
 	if ((d = lookup(c, m, err)) != NULL) {
 		rc = fn(d) == 0 ? 0 : kl_err_set(err, KL_R_DRIVER, "cannot %s '%s': %s", what, m->name, last_error());
-		virDomainFree(d);
+		kl_virt.virDomainFree(d);
 	}
-	virConnectClose(c);
+	kl_virt.virConnectClose(c);
 	return rc;
 }
 
@@ -363,7 +369,7 @@ kill_machine(struct kl_machine *m, struct kl_err *err)
 		return -1;
 	if (st == KL_STATE_NONEXISTENT || st == KL_STATE_STOPPED)
 		return 0;
-	return with_domain(m, virDomainDestroy, "destroy", err);
+	return with_domain(m, kl_virt.virDomainDestroy, "destroy", err);
 }
 
 static int
@@ -376,7 +382,7 @@ stop(struct kl_machine *m, int timeout_ms, struct kl_err *err)
 	if (st == KL_STATE_NONEXISTENT || st == KL_STATE_STOPPED)
 		return 0;
 	/* ACPI shutdown with a deadline, then destroy. */
-	if (with_domain(m, virDomainShutdown, "shut down", NULL) == 0) {
+	if (with_domain(m, kl_virt.virDomainShutdown, "shut down", NULL) == 0) {
 		for (int waited = 0; waited < timeout_ms; waited += 100) {
 			if (state(m, &st, NULL) == 0 && st == KL_STATE_STOPPED)
 				return 0;
@@ -393,14 +399,14 @@ network_in_use(virConnectPtr c, const char *net, const char *self)
 {
 	virDomainPtr *doms = NULL;
 	char *needle = kl_xasprintf("network='%s'", net);
-	int n = virConnectListAllDomains(c, &doms, 0), used = 0;
+	int n = kl_virt.virConnectListAllDomains(c, &doms, 0), used = 0;
 
 	for (int i = 0; i < n; i++) {
-		char *xml = virDomainGetXMLDesc(doms[i], 0);
-		if (xml && strcmp(virDomainGetName(doms[i]), self) != 0 && strstr(xml, needle))
+		char *xml = kl_virt.virDomainGetXMLDesc(doms[i], 0);
+		if (xml && strcmp(kl_virt.virDomainGetName(doms[i]), self) != 0 && strstr(xml, needle))
 			used = 1;
 		free(xml);
-		virDomainFree(doms[i]);
+		kl_virt.virDomainFree(doms[i]);
 	}
 	free(doms);
 	free(needle);
@@ -419,16 +425,16 @@ remove_machine(struct kl_machine *m, struct kl_err *err)
 	if (kill_machine(m, err) != 0 || (c = connect_uri(uri_of(m), err)) == NULL)
 		goto out;
 	if ((d = lookup(c, m, NULL)) != NULL &&
-	    virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) != 0 &&
-	    virDomainUndefine(d) != 0) {
+	    kl_virt.virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) != 0 &&
+	    kl_virt.virDomainUndefine(d) != 0) {
 		kl_err_set(err, KL_R_DRIVER, "cannot undefine '%s': %s", m->name, last_error());
 		goto out;
 	}
 	/* Networks go with the last machine that uses them. */
-	if ((n = virNetworkLookupByName(c, net)) != NULL && !network_in_use(c, net, domname)) {
-		if (virNetworkIsActive(n) == 1)
-			virNetworkDestroy(n);
-		if (virNetworkUndefine(n) != 0) {
+	if ((n = kl_virt.virNetworkLookupByName(c, net)) != NULL && !network_in_use(c, net, domname)) {
+		if (kl_virt.virNetworkIsActive(n) == 1)
+			kl_virt.virNetworkDestroy(n);
+		if (kl_virt.virNetworkUndefine(n) != 0) {
 			kl_err_set(err, KL_R_NET, "cannot remove the network '%s': %s", net, last_error());
 			goto out;
 		}
@@ -436,11 +442,11 @@ remove_machine(struct kl_machine *m, struct kl_err *err)
 	rc = kl_remove_tree(m->dir, err);
 out:
 	if (n)
-		virNetworkFree(n);
+		kl_virt.virNetworkFree(n);
 	if (d)
-		virDomainFree(d);
+		kl_virt.virDomainFree(d);
 	if (c)
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 	free(domname);
 	free(net);
 	return rc;
@@ -462,12 +468,12 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 	if ((c = connect_uri(uri_of(m), err)) == NULL)
 		return -1;
 	if ((d = lookup(c, m, err)) == NULL) {
-		virConnectClose(c);
+		kl_virt.virConnectClose(c);
 		return -1;
 	}
 	for (waited = 0; waited <= 120 && rc != 0; waited++) {
 		virDomainInterfacePtr *ifaces = NULL;
-		int n = virDomainInterfaceAddresses(d, &ifaces, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
+		int n = kl_virt.virDomainInterfaceAddresses(d, &ifaces, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
 
 		for (int i = 0; i < n; i++) {
 			if (rc != 0 && ifaces[i]->hwaddr && mac && strcasecmp(ifaces[i]->hwaddr, mac) == 0)
@@ -477,7 +483,7 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 						rc = 0;
 						break;
 					}
-			virDomainInterfaceFree(ifaces[i]);
+			kl_virt.virDomainInterfaceFree(ifaces[i]);
 		}
 		free(ifaces);
 		if (rc != 0 && waited < 120)
@@ -489,8 +495,8 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 			   "and at libvirt's dnsmasq", m->name, m->name, mac ? mac : "?");
 	else
 		json_object_set_new(m->state, "IP", json_string(buf));
-	virDomainFree(d);
-	virConnectClose(c);
+	kl_virt.virDomainFree(d);
+	kl_virt.virConnectClose(c);
 	return rc;
 }
 
@@ -511,13 +517,13 @@ ssh_endpoint(struct kl_machine *m, struct kl_ssh_endpoint *ep, struct kl_err *er
 static int
 pause_machine(struct kl_machine *m, struct kl_err *err)
 {
-	return with_domain(m, virDomainSuspend, "pause", err);
+	return with_domain(m, kl_virt.virDomainSuspend, "pause", err);
 }
 
 static int
 unpause_machine(struct kl_machine *m, struct kl_err *err)
 {
-	return with_domain(m, virDomainResume, "unpause", err);
+	return with_domain(m, kl_virt.virDomainResume, "unpause", err);
 }
 
 const struct kl_driver_ops kl_driver_kvm2 = {

@@ -69,11 +69,14 @@ run_args(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_res
 	return rc;
 }
 
+/* The machine's kubectl on admin.conf; `input` (may be NULL) is fed to its stdin. */
 static int
-kubectl(struct k8s *k, struct kl_run_result *res, struct kl_err *err, const char *const *args)
+kubectl(struct k8s *k, const struct kl_strbuf *input, struct kl_run_result *res, struct kl_err *err,
+	const char *const *args)
 {
 	struct kl_strvec argv = KL_STRVEC_INIT;
-	struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1 };
+	struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1, .stdin_data = input ? input->buf : NULL,
+				    .stdin_len = input ? input->len : 0 };
 	int rc;
 
 	kl_strvec_pushf(&argv, "%s/kubectl", k->bin_dir);
@@ -534,7 +537,7 @@ apply_cni(struct k8s *k, struct kl_err *err)
 	kl_run_result_init(&res);
 	rc = kl_runner_copy_file(k->r, k->o->cni, KL_NODE_DIR "/cni.yaml", 0644, 1, NULL, err);
 	if (rc == 0)
-		rc = kubectl(k, &res, err, apply);
+		rc = kubectl(k, NULL, &res, err, apply);
 	kl_run_result_release(&res);
 	return rc;
 }
@@ -548,6 +551,8 @@ finish_cluster(struct k8s *k, struct kl_err *err)
 			       "--serviceaccount=kube-system:default", "--dry-run=client", "-o", "yaml", NULL };
 	const char *label[] = { "label", "nodes", k->node_name, label_name, label_version,
 				"kubelaunch.io/primary=true", "--overwrite", NULL };
+	static const char *const apply[] = { "apply", "-f", "-", NULL };
+	struct kl_strbuf yaml;
 	struct kl_run_result res;
 	int rc = -1;
 
@@ -556,29 +561,17 @@ finish_cluster(struct k8s *k, struct kl_err *err)
 	snprintf(label_name, sizeof(label_name), "kubelaunch.io/name=%s", k->c->machine->name);
 	snprintf(label_version, sizeof(label_version), "kubelaunch.io/version=%s", k->o->kubernetes_version);
 	/* create --dry-run | apply keeps a restart idempotent. */
-	if (kubectl(k, &res, err, rbac) != 0)
+	if (kubectl(k, NULL, &res, err, rbac) != 0)
 		goto out;
-	{
-		struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1, .stdin_data = res.out.buf,
-					    .stdin_len = res.out.len };
-		struct kl_strvec argv = KL_STRVEC_INIT;
-		struct kl_run_result r2;
-
-		kl_run_result_init(&r2);
-		kl_strvec_pushf(&argv, "%s/kubectl", k->bin_dir);
-		kl_strvec_push(&argv, "--kubeconfig=" KL_NODE_ADMIN_CONF);
-		kl_strvec_push(&argv, "apply");
-		kl_strvec_push(&argv, "-f");
-		kl_strvec_push(&argv, "-");
-		rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, &r2, KL_R_K8S, err);
-		kl_run_result_release(&r2);
-		kl_strvec_clear(&argv);
-		if (rc != 0)
-			goto out;
-	}
+	yaml = res.out;
+	kl_run_result_init(&res);
+	rc = kubectl(k, &yaml, &res, err, apply);
+	kl_strbuf_release(&yaml);
+	if (rc != 0)
+		goto out;
 	kl_run_result_release(&res);
 	kl_run_result_init(&res);
-	rc = kubectl(k, &res, err, label);
+	rc = kubectl(k, NULL, &res, err, label);
 	if (rc == 0 && cni_manifest(k->o))
 		rc = apply_cni(k, err);
 	if (rc == 0 && k->o->dns_upstream_none)

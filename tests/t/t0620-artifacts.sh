@@ -90,25 +90,13 @@ os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()
 EOF
 
-# Background servers are recorded in $TRASH/.pids (test bodies run in subshells) and
-# stopped by their PIDs when the script ends.
-: >"$TRASH/.pids"
-stop_servers() {
-	local p
-	[ -f "$TRASH/.pids" ] || return 0
-	while read -r p; do kill "$p" 2>/dev/null; done <"$TRASH/.pids"
-	sleep 0.5
-	while read -r p; do kill -9 "$p" 2>/dev/null; done <"$TRASH/.pids"
-	: >"$TRASH/.pids"
-}
-test_when_finished stop_servers
 
 # start_server SCRIPT PORTFILE ARGS...: run it in the background, wait for its port.
 start_server() {
 	local script=$1 portfile=$2
 	shift 2
 	python3 "$script" "$@" "$portfile" >>"$TRASH/servers.log" 2>&1 &
-	echo $! >>"$TRASH/.pids"
+	test_track_pid $!
 	for _ in $(seq 100); do
 		[ -s "$portfile" ] && return 0
 		sleep 0.05

@@ -40,25 +40,13 @@ CA=$KUBELAUNCH_HOME/certs
 P=$KUBELAUNCH_HOME/profiles/dev/certs
 kubectl() { "$KL_TB_BIN/kubectl" --kubeconfig "$TRASH/kubeconfig" "$@"; }
 
-# Background servers are recorded in $TRASH/.pids (test bodies run in subshells) and
-# stopped by their PIDs when the script ends.
-: >"$TRASH/.pids"
-stop_servers() {
-	local p
-	[ -f "$TRASH/.pids" ] || return 0
-	while read -r p; do kill "$p" 2>/dev/null; done <"$TRASH/.pids"
-	sleep 0.5
-	while read -r p; do kill -9 "$p" 2>/dev/null; done <"$TRASH/.pids"
-	: >"$TRASH/.pids"
-}
-test_when_finished stop_servers
 
 # bg NAME CMD...: start CMD in the background, stopped (by its PID) at the end.
 bg() {
 	local name=$1
 	shift
 	"$@" </dev/null >"$TRASH/$name.log" 2>&1 &
-	echo $! >>"$TRASH/.pids"
+	test_track_pid $!
 }
 
 kc() {

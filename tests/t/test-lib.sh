@@ -10,6 +10,8 @@
 #   test_cmp expected actual     diff -u
 #   test_skip_or_fail 'why'      a prerequisite is missing: in CI it fails, else skips
 #   test_done                    prints the count; exit 1 if any test failed
+#   test_when_finished CMD       run CMD at test_done (also from inside a test body)
+#   test_track_pid PID           end a background process of the test at test_done
 #
 # Environment: KL_BIN (the kubelaunch binary, put on PATH as "kubelaunch"),
 # KL_SRC (the source tree), KL_VERBOSE=1 prints each test's output.
@@ -94,7 +96,23 @@ test_when_finished() {
 		mv "$TRASH/.cleanups.new" "$TRASH/.cleanups"
 }
 
+# test_track_pid PID: a background process this test started; ended (TERM, then KILL)
+# at test_done. Usable inside test bodies.
+test_track_pid() {
+	echo "$1" >>"$TRASH/.pids"
+}
+
+stop_tracked() {
+	local p
+	[ -s "$TRASH/.pids" ] || return 0
+	while read -r p; do kill "$p" 2>/dev/null; done <"$TRASH/.pids"
+	sleep 0.5
+	while read -r p; do kill -9 "$p" 2>/dev/null; done <"$TRASH/.pids"
+	rm -f "$TRASH/.pids"
+}
+
 run_cleanups() {
+	stop_tracked
 	[ -f "$TRASH/.cleanups" ] || return 0
 	(cd "$TRASH" && . ./.cleanups) >/dev/null 2>&1
 	rm -f "$TRASH/.cleanups"

@@ -9,11 +9,11 @@ R=$1
 in_root() { chroot "$R" "$@"; }
 
 take_build_only_files() {
-	# The initramfs is built from the same package set: keep busybox and the kernel,
-	# then drop them from the root file system.
+	# The initramfs is built from the same package set: take busybox and the kernel,
+	# then drop the kernel from the root file system. busybox stays: its nslookup is
+	# how start checks the cluster's DNS from the node.
 	cp "$R/bin/busybox" "$KL_WORK/busybox"
 	cp "$R"/boot/vmlinuz-* "$KL_WORK/vmlinuz"
-	in_root dpkg --purge busybox-static >/dev/null
 	rm -f "$R"/boot/vmlinuz-* "$R"/boot/initrd.img* "$R"/vmlinuz* "$R"/initrd.img*
 }
 

@@ -25,6 +25,14 @@ enum kl_machine_state {
 };
 const char *kl_machine_state_name(enum kl_machine_state st);
 
+/* A host directory the guest reads without a copy (drivers with KL_CAP_SHARE: QEMU's
+ * 9p), mounted in the guest by its tag. */
+struct kl_share {
+	char *tag;
+	char *host;
+};
+#define KL_SHARES_MAX 4
+
 /* What a profile asks of its machine. */
 struct kl_machine_spec {
 	int cpus;
@@ -37,6 +45,9 @@ struct kl_machine_spec {
 	char *ssh_user;
 	char *ssh_key;
 	int apiserver_port;   /* the port the API server listens on in the guest */
+	int isolated;         /* qemu: no traffic from the guest leaves the host */
+	struct kl_share shares[KL_SHARES_MAX]; /* given to the machine when it boots */
+	int nshares;
 };
 
 /* One machine: its spec, its directory and what the driver recorded (state.json:
@@ -72,6 +83,7 @@ enum {
 	KL_CAP_VM = 1 << 0,          /* boots the guest image */
 	KL_CAP_HOST = 1 << 1,        /* the host itself (none) */
 	KL_CAP_AUTO = 1 << 2,        /* may be chosen when --driver is not given */
+	KL_CAP_SHARE = 1 << 3,       /* boots with spec.shares, read-only, and records them */
 };
 
 struct kl_driver_ops {
@@ -102,6 +114,12 @@ const struct kl_driver_ops *kl_driver_choose(char *why, size_t len, struct kl_er
 /* A named driver that must be usable here: not found (55), unsupported OS (56),
  * unhealthy (54) errors carry the health's why and fix. */
 int kl_driver_check(const struct kl_driver_ops *d, struct kl_err *err);
+
+/* Ask for host directory `host` to be shared as `tag` at the machine's next boot. */
+void kl_machine_share(struct kl_machine *m, const char *tag, const char *host);
+/* The tag under which the running machine shares `host`, or NULL (not shared at its
+ * last boot, or a driver without KL_CAP_SHARE). */
+const char *kl_machine_shared(const struct kl_machine *m, const char *host);
 
 int kl_driver_create(struct kl_machine *m, struct kl_err *err);
 int kl_driver_start(struct kl_machine *m, struct kl_err *err);

@@ -15,6 +15,7 @@
 #define KL_NODE_BIN_DIR KL_NODE_DIR "/binaries"
 #define KL_NODE_KUBEADM_YAML KL_NODE_DIR "/kubeadm.yaml"
 #define KL_NODE_IMAGE_DIR KL_NODE_DIR "/images"
+#define KL_NODE_SHARE_DIR "/run/kubelaunch/shares" /* host directories, read-only */
 #define KL_NODE_CNI_CONF "/etc/cni/net.d/10-kubelaunch-bridge.conflist"
 #define KL_NODE_CNI_BIN "/usr/lib/cni"
 #define KL_NODE_POD_SUBNET "10.244.0.0/16"

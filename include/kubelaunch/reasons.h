@@ -79,7 +79,10 @@
 	X(K8S_WAIT, "K8S_WAIT_TIMEOUT", 106, "raise --wait-timeout or look at 'kubelaunch logs'")       \
 	X(SVC, "SVC_ERROR", 110, "look at 'kubelaunch logs'")                                           \
 	X(SVC_ADDON, "SVC_ADDON", 111, "see 'kubelaunch addons list'")                                  \
-	X(SVC_TIMEOUT, "SVC_TIMEOUT", 112, "the service did not answer in time; look at its pods")
+	X(SVC_TIMEOUT, "SVC_TIMEOUT", 112, "the service did not answer in time; look at its pods")       \
+	X(SVC_NO_NODE_PORT, "SVC_NO_NODE_PORT", 113,                                                     \
+	  "expose it with a node port: kubectl expose ... --type=NodePort")                              \
+	X(SVC_NOT_FOUND, "SVC_NOT_FOUND", 115, "list the services: kubelaunch kubectl -- get services -A")
 
 enum kl_reason {
 #define KL_REASON_ENUM(sym, id, code, advice) KL_R_##sym,

@@ -84,6 +84,7 @@ kl_cluster_spec(struct kl_cluster *c)
 	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 20480);
 	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 8443);
 	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 22);
+	s->isolated = strcmp(kl_profile_str(p, "Network", "builtin"), "isolated") == 0;
 	free(s->iso_path);
 	s->iso_path = dup_or_null(kl_profile_str(p, "ISO", NULL));
 	free(s->libvirt_uri);

@@ -28,30 +28,28 @@
 #include "kubelaunch/proc.h"
 #include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
+#include "k8s.h"
 
-#define STEP(o, name, icon, ...) kl_out_step((o)->out, ++(o)->step, (o)->total, name, icon, __VA_ARGS__)
-#define SUB(o, ...) kl_out_info((o)->out, __VA_ARGS__)
-
-struct k8s {
-	struct kl_cluster *c;
-	struct kl_start_opts *o;
-	struct kl_runner *r;
-	char node_ip[64];
-	const char *node_name;
-	int systemd;     /* the machine runs systemd */
-	int cgroup_v1;
-	char bin_dir[256];
-	struct kl_certs certs;
-	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
-};
-
-/* Run argv (NULL-terminated varargs) as root; a non-zero status is `reason`. */
-static int
-run_args(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err, ...)
+int
+kl_k8s_runv(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err,
+	    const char *const *argv)
 {
-	struct kl_strvec argv = KL_STRVEC_INIT;
 	struct kl_run_result own;
 	struct kl_run_opts opts = { .timeout_ms = timeout_ms, .sudo = 1 };
+	int rc;
+
+	if (res == NULL)
+		kl_run_result_init(res = &own);
+	rc = kl_runner_check(k->r, argv, &opts, res, reason, err);
+	if (res == &own)
+		kl_run_result_release(&own);
+	return rc;
+}
+
+int
+kl_k8s_run(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err, ...)
+{
+	struct kl_strvec argv = KL_STRVEC_INIT;
 	const char *a;
 	va_list ap;
 	int rc;
@@ -60,11 +58,7 @@ run_args(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_res
 	while ((a = va_arg(ap, const char *)) != NULL)
 		kl_strvec_push(&argv, a);
 	va_end(ap);
-	if (res == NULL)
-		kl_run_result_init(res = &own);
-	rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, res, reason, err);
-	if (res == &own)
-		kl_run_result_release(&own);
+	rc = kl_k8s_runv(k, timeout_ms, reason, res, err, kl_strvec_argv(&argv));
 	kl_strvec_clear(&argv);
 	return rc;
 }
@@ -114,6 +108,7 @@ kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err
 			goto out;
 		kl_image_bundle_free(a, n);
 	}
+	kl_k8s_share_inputs(c->machine, o);
 	rc = 0;
 out:
 	kl_binaries_release(&b);
@@ -137,7 +132,7 @@ facts(struct k8s *k, struct kl_err *err)
 	int rc = -1;
 
 	kl_run_result_init(&res);
-	if (run_args(k, 30000, KL_R_GUEST, &res, err, "sh", "-c",
+	if (kl_k8s_run(k, 30000, KL_R_GUEST, &res, err, "sh", "-c",
 		     "stat -fc %T /sys/fs/cgroup; if [ -d /run/systemd/system ]; then echo systemd; else echo none; fi; "
 		     "hostname -I 2>/dev/null || echo", NULL) != 0)
 		goto out;
@@ -177,15 +172,14 @@ certificates(struct k8s *k, struct kl_err *err)
 	return kl_certs_ensure(&p, &k->certs, err);
 }
 
-static int
-copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct kl_err *err)
+int
+kl_k8s_copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct kl_err *err)
 {
 	return kl_runner_copy_data(k->r, text, strlen(text), dst, mode, 1, NULL, err);
 }
 
-/* kubeadm.yaml for this machine and these options. */
-static int
-render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
+int
+kl_k8s_render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
 {
 	struct kl_kubeadm_params kp = {
 		.kubernetes_version = k->o->kubernetes_version, .node_name = k->node_name,
@@ -196,45 +190,6 @@ render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
 	};
 
 	return kl_kubeadm_render(&kp, yaml, err);
-}
-
-/* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
-static int
-copy_files(struct k8s *k, struct kl_err *err)
-{
-	static const char *const names[] = { "kubeadm", "kubelet", "kubectl" };
-	struct kl_strbuf yaml = KL_STRBUF_INIT;
-	struct kl_cert_file *files = NULL;
-	size_t n = 0;
-	int rc = -1;
-
-	if (run_args(k, 30000, KL_R_GUEST, NULL, err, "mkdir", "-p", k->bin_dir, KL_KUBEADM_CERT_DIR,
-		     "/etc/cni/net.d", "/var/log/kubelaunch", NULL) != 0)
-		goto out;
-	for (int i = 0; i < 3; i++) {
-		char *dst = kl_xasprintf("%s/%s", k->bin_dir, names[i]);
-		int r = kl_runner_copy_file(k->r, k->o->binaries[i], dst, 0755, 1, NULL, err);
-
-		free(dst);
-		if (r != 0)
-			goto out;
-	}
-	kl_certs_kubeadm_files(&k->certs, &files, &n);
-	for (size_t i = 0; i < n; i++) {
-		char *dst = kl_xasprintf("%s/%s", KL_KUBEADM_CERT_DIR, files[i].name);
-		int r = kl_runner_copy_file(k->r, files[i].src, dst, files[i].mode, 1, NULL, err);
-
-		free(dst);
-		if (r != 0)
-			goto out;
-	}
-	if (render_kubeadm(k, &yaml, err) != 0 || copy_data(k, yaml.buf, KL_NODE_KUBEADM_YAML, 0600, err) != 0)
-		goto out;
-	rc = 0;
-out:
-	kl_cert_files_free(files, n);
-	kl_strbuf_release(&yaml);
-	return rc;
 }
 
 /* --cni FILE: the pod network comes from a manifest, not from our bridge conflist. */
@@ -252,20 +207,25 @@ configure_node(struct k8s *k, struct kl_err *err)
 	int rc;
 
 	/* /etc/hosts may be a bind mount (containers): rewrite it in place. */
-	rc = run_args(k, 30000, KL_R_GUEST, NULL, err, "sh", "-c",
+	rc = kl_k8s_run(k, 30000, KL_R_GUEST, NULL, err, "sh", "-c",
 		      "{ grep -v ' " KL_KUBEADM_CONTROL_PLANE_NAME "$' /etc/hosts; "
 		      "printf '%s " KL_KUBEADM_CONTROL_PLANE_NAME "\\n' \"$1\"; } >/etc/hosts.kubelaunch && "
 		      "cat /etc/hosts.kubelaunch >/etc/hosts && rm -f /etc/hosts.kubelaunch; "
 		      "modprobe br_netfilter 2>/dev/null; modprobe overlay 2>/dev/null; "
 		      "sysctl -qw net.ipv4.ip_forward=1; "
-		      "sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; true",
+		      "sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; "
+		      /* Service IPs are routed before kube-proxy's NAT sees them: a machine
+		       * whose DHCP gave no router (qemu --network=isolated) gets an on-link
+		       * default route on the node's interface, where nothing answers. */
+		      "ip route show default | grep -q . || { set -- $(ip -o -4 addr show to \"$1\"); "
+		      "[ -z \"${2:-}\" ] || ip route add default dev \"$2\"; }; true",
 		      "sh", k->node_ip, NULL);
 	if (rc == 0 && cni_manifest(k->o)) {
 		/* A bridge conflist of an earlier start would shadow the manifest's network. */
-		rc = run_args(k, 30000, KL_R_GUEST, NULL, err, "rm", "-f", KL_NODE_CNI_CONF, NULL);
+		rc = kl_k8s_run(k, 30000, KL_R_GUEST, NULL, err, "rm", "-f", KL_NODE_CNI_CONF, NULL);
 	} else if (rc == 0) {
 		kl_node_cni_conflist(KL_NODE_POD_SUBNET, &cni);
-		rc = copy_data(k, cni.buf, KL_NODE_CNI_CONF, 0644, err);
+		rc = kl_k8s_copy_data(k, cni.buf, KL_NODE_CNI_CONF, 0644, err);
 	}
 	kl_strbuf_release(&cni);
 	return rc;
@@ -323,7 +283,7 @@ runtime(struct k8s *k, struct kl_err *err)
 
 	/* The sandbox image is the pause image kubeadm wants for this version. */
 	kl_run_result_init(&res);
-	if (run_args(k, 60000, KL_R_K8S, &res, err, kubeadm_bin, "config", "images", "list", "--config",
+	if (kl_k8s_run(k, 60000, KL_R_K8S, &res, err, kubeadm_bin, "config", "images", "list", "--config",
 		     KL_NODE_KUBEADM_YAML, NULL) != 0)
 		goto out;
 	pause = strstr(res.out.buf, "/pause:");
@@ -343,14 +303,14 @@ runtime(struct k8s *k, struct kl_err *err)
 	}
 	kl_node_containerd_config(&rt, &conf);
 	if (k->systemd) {
-		if (copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||
-		    run_args(k, 120000, KL_R_RUNTIME, NULL, err, "systemctl", "restart", "containerd", NULL) != 0)
+		if (kl_k8s_copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||
+		    kl_k8s_run(k, 120000, KL_R_RUNTIME, NULL, err, "systemctl", "restart", "containerd", NULL) != 0)
 			goto out;
 	} else if (k->c->machine->driver->caps & KL_CAP_HOST) {
 		static const char *const argv[] = { "containerd", "--config", "/etc/kubelaunch/containerd.toml", NULL };
 
-		if (run_args(k, 10000, KL_R_HOST, NULL, err, "mkdir", "-p", "/etc/kubelaunch", NULL) != 0 ||
-		    copy_data(k, conf.buf, "/etc/kubelaunch/containerd.toml", 0644, err) != 0 ||
+		if (kl_k8s_run(k, 10000, KL_R_HOST, NULL, err, "mkdir", "-p", "/etc/kubelaunch", NULL) != 0 ||
+		    kl_k8s_copy_data(k, conf.buf, "/etc/kubelaunch/containerd.toml", 0644, err) != 0 ||
 		    supervise("containerd", argv, err) != 0)
 			goto out;
 		kl_out_warn(k->o->out, "this host has no systemd: kubelaunch keeps containerd and kubelet "
@@ -361,68 +321,13 @@ runtime(struct k8s *k, struct kl_err *err)
 		goto out;
 	}
 	/* containerd answers within a few seconds. */
-	rc = run_args(k, 60000, KL_R_RUNTIME, NULL, err, "sh", "-c",
+	rc = kl_k8s_run(k, 60000, KL_R_RUNTIME, NULL, err, "sh", "-c",
 		      "for i in $(seq 300); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; "
 		      "echo 'containerd does not answer on /run/containerd/containerd.sock' >&2; exit 1", NULL);
 out:
 	kl_run_result_release(&res);
 	kl_strbuf_release(&conf);
 	free(kubeadm_bin);
-	return rc;
-}
-
-/* The bundle's archives into containerd's k8s.io namespace, unless all its images are
- * there already (images.list in the bundle names them). */
-static int
-import_images(struct k8s *k, struct kl_err *err)
-{
-	struct kl_bundle_archive *a = NULL;
-	struct kl_strbuf list = KL_STRBUF_INIT;
-	struct kl_run_result res;
-	char *listpath;
-	size_t n = 0;
-	int rc = -1, missing = 1;
-
-	kl_run_result_init(&res);
-	if (k->o->image_bundle == NULL)
-		return 0;
-	listpath = kl_xasprintf("%s/images.list", k->o->image_bundle);
-	if (kl_image_bundle_scan(k->o->image_bundle, 0, &a, &n, err) != 0)
-		goto out;
-	if (kl_read_file(listpath, &list, NULL) == 0 &&
-	    run_args(k, 60000, KL_R_RUNTIME, &res, err, "ctr", "-n", "k8s.io", "images", "ls", "-q", NULL) == 0) {
-		missing = 0;
-		for (char *line = strtok(list.buf, "\n"); line; line = strtok(NULL, "\n"))
-			if (*line && !strstr(res.out.buf, line))
-				missing = 1;
-	}
-	if (!missing) {
-		SUB(k->o, "All %zu images of %s are in containerd already", n, k->o->image_bundle);
-		rc = 0;
-		goto out;
-	}
-	SUB(k->o, "Importing %zu image archives from %s ...", n, k->o->image_bundle);
-	for (size_t i = 0; i < n; i++) {
-		char *dst = (k->c->machine->driver->caps & KL_CAP_HOST) ? kl_xstrdup(a[i].path) :
-			    kl_xasprintf("%s/%s", KL_NODE_IMAGE_DIR, a[i].name);
-		int r = 0;
-
-		if (!(k->c->machine->driver->caps & KL_CAP_HOST))
-			r = run_args(k, 10000, KL_R_GUEST, NULL, err, "mkdir", "-p", KL_NODE_IMAGE_DIR, NULL) ||
-			    kl_runner_copy_file(k->r, a[i].path, dst, 0644, 1, NULL, err);
-		if (r == 0)
-			r = run_args(k, 600000, KL_R_RUNTIME_IMAGE, NULL, err, "ctr", "-n", "k8s.io", "images", "import",
-				     dst, NULL);
-		free(dst);
-		if (r != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	kl_run_result_release(&res);
-	kl_image_bundle_free(a, n);
-	kl_strbuf_release(&list);
-	free(listpath);
 	return rc;
 }
 
@@ -434,11 +339,11 @@ kubelet_service(struct k8s *k, struct kl_err *err)
 
 	if (k->systemd) {
 		kl_node_kubelet_unit(k->bin_dir, &unit);
-		rc = copy_data(k, unit.buf, "/etc/systemd/system/kubelet.service", 0644, err);
+		rc = kl_k8s_copy_data(k, unit.buf, "/etc/systemd/system/kubelet.service", 0644, err);
 		if (rc == 0)
-			rc = run_args(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "daemon-reload", NULL);
+			rc = kl_k8s_run(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "daemon-reload", NULL);
 		if (rc == 0)
-			rc = run_args(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "enable", "kubelet", NULL);
+			rc = kl_k8s_run(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "enable", "kubelet", NULL);
 	} else {
 		const char *argv[] = { "sh", "-c", kl_node_kubelet_script, "kubelet", k->bin_dir, NULL };
 
@@ -518,7 +423,7 @@ sealed_coredns(struct k8s *k, struct kl_err *err)
 	SUB(k->o, "Configuring CoreDNS without an upstream (--dns-upstream=none) ...");
 	/* kubeadm's manifest goes through sed on the machine, which drops the Corefile's
 	 * forward block and loop line: both live inside one literal block scalar. */
-	return run_args(k, 60000, KL_R_K8S, NULL, err, "sh", "-c",
+	return kl_k8s_run(k, 60000, KL_R_K8S, NULL, err, "sh", "-c",
 		      "\"$1/kubeadm\" init phase addon coredns --config \"$2\" --print-manifest |"
 		      " sed -e '/^ *forward \\. /,/^ *}/d' -e '/^ *loop$/d' |"
 		      " \"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " apply -f -",
@@ -630,8 +535,8 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	snprintf(k.bin_dir, sizeof(k.bin_dir), KL_NODE_BIN_DIR "/%s", o->kubernetes_version);
 	STEP(o, "Preparing Kubernetes", "🐳", "Preparing Kubernetes %s on containerd ...", o->kubernetes_version);
 	if (PHASE("facts", facts(&k, err)) || PHASE("certificates", certificates(&k, err)) ||
-	    PHASE("copy files", copy_files(&k, err)) || PHASE("node config", configure_node(&k, err)) ||
-	    PHASE("containerd", runtime(&k, err)) || PHASE("images", import_images(&k, err)) ||
+	    PHASE("copy files", kl_k8s_copy_files(&k, err)) || PHASE("node config", configure_node(&k, err)) ||
+	    PHASE("containerd", runtime(&k, err)) || PHASE("images", kl_k8s_import_images(&k, err)) ||
 	    PHASE("kubelet service", kubelet_service(&k, err)))
 		goto out;
 	/* The API server answers before anything is applied (after a restart it takes a while). */
@@ -682,7 +587,7 @@ kl_kubernetes_plan(struct kl_cluster *c, struct kl_start_opts *o, struct kl_strb
 		snprintf(k.node_ip, sizeof(k.node_ip), "10.0.2.15");
 		*ip_guessed = strcmp(m->driver->name, "qemu") != 0;
 	}
-	return render_kubeadm(&k, yaml, err);
+	return kl_k8s_render_kubeadm(&k, yaml, err);
 }
 
 /* Stop a supervised service on this host by its supervisor's PID. */
@@ -711,9 +616,9 @@ kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct 
 	if (host)
 		unsupervise("kubelet");
 	else
-		run_args(&k, 60000, KL_R_GUEST, NULL, NULL, "systemctl", "stop", "kubelet", NULL);
+		kl_k8s_run(&k, 60000, KL_R_GUEST, NULL, NULL, "systemctl", "stop", "kubelet", NULL);
 	/* The control plane's containers go with the kubelet. */
-	run_args(&k, 120000, KL_R_RUNTIME, NULL, NULL, "sh", "-c",
+	kl_k8s_run(&k, 120000, KL_R_RUNTIME, NULL, NULL, "sh", "-c",
 		 "for t in $(ctr -n k8s.io tasks ls -q 2>/dev/null); do ctr -n k8s.io tasks kill -s SIGKILL \"$t\"; done; true",
 		 NULL);
 	if (reset) {
@@ -735,7 +640,7 @@ kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct 
 	if (host) {
 		unsupervise("containerd");
 		if (reset)
-			run_args(&k, 120000, KL_R_HOST, NULL, NULL, "sh", "-c", kl_node_host_cleanup_script, NULL);
+			kl_k8s_run(&k, 120000, KL_R_HOST, NULL, NULL, "sh", "-c", kl_node_host_cleanup_script, NULL);
 	}
 	return 0;
 }

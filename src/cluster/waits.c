@@ -13,6 +13,9 @@
 #include "kubelaunch/node.h"
 #include "kubelaunch/xalloc.h"
 
+/* A probe's exit status for "cannot be checked on this machine": no point waiting. */
+#define PROBE_CANNOT "125"
+
 /* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
 static int
 wait_for(struct kl_runner *r, const char *bin_dir, const char *node, const char *machine, const char *what,
@@ -33,10 +36,11 @@ wait_for(struct kl_runner *r, const char *bin_dir, const char *node, const char 
 			rc = 0;
 			break;
 		}
-		if (kl_now_ms() >= deadline) {
+		if (kl_now_ms() >= deadline || res.status == atoi(PROBE_CANNOT)) {
 			kl_strbuf_rtrim(&res.err);
-			kl_err_set(err, KL_R_K8S_WAIT, "timed out waiting for %s on '%s'%s%s", what, machine,
-				   res.err.len ? ": " : "", res.err.buf);
+			kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
+				   res.status == atoi(PROBE_CANNOT) ? "cannot check" : "timed out waiting for", what,
+				   machine, res.err.len ? ": " : "", res.err.buf);
 			break;
 		}
 		kl_sleep_ms(500);
@@ -61,8 +65,9 @@ static const struct {
 			     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
 			     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
 	{ KL_WAIT_DNS, "dns", "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
-			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; else busybox nslookup "
-			   "kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; fi" },
+			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; elif command -v busybox >/dev/null; "
+			   "then busybox nslookup kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; "
+			   "else echo 'the machine has neither dig nor busybox to ask the DNS with' >&2; exit " PROBE_CANNOT "; fi" },
 };
 
 int

@@ -50,6 +50,7 @@ static const struct kl_opt opts[] = {
 	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
 	{ "wait", 0, KL_OPT_LIST, "TARGET,...", "what to wait for after the API server: apiserver, system_pods, default_sa, node_ready, kubelet, dns, all or none", "all" },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "how long to wait for the machine and its components", "6m" },
+	{ "network", 0, KL_OPT_STRING, "builtin|isolated", "the qemu driver's user-mode network: builtin lets the machine reach out through the host; isolated keeps all its traffic inside (the forwards still work)", "builtin" },
 	{ "cni", 0, KL_OPT_STRING, "auto|bridge|FILE", "the pod network: the bridge CNI, or a manifest applied with kubectl after init", "auto" },
 	{ "dry-run", 0, KL_OPT_BOOL, NULL, "print the steps, the settings and kubeadm.yaml; create, download and change nothing", NULL },
 	{ "force", 0, KL_OPT_BOOL, NULL, "turn the driver's health check and the resource checks into warnings", NULL },
@@ -135,7 +136,7 @@ settle(struct kl_ctx *ctx, json_t *existing, json_t **out, struct kl_err *err)
 		{ "kubernetes-version", "KubernetesVersion" }, { "container-runtime", "ContainerRuntime" },
 		{ "apiserver-port", "APIServerPort" }, { "iso-url", "ISOURL" }, { "libvirt-uri", "LibvirtURI" },
 		{ "ssh-ip-address", "SSHIPAddress" }, { "ssh-user", "SSHUser" }, { "ssh-key", "SSHKey" },
-		{ "ssh-port", "SSHPort" }, { "cni", "CNI" },
+		{ "ssh-port", "SSHPort" }, { "cni", "CNI" }, { "network", "Network" },
 	};
 	json_t *cfg = NULL, *s = existing ? json_deep_copy(existing) : json_object();
 	int rc = -1;
@@ -242,7 +243,7 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
-	const char *dns = kl_args_str(&ctx->args, "dns-upstream", "host"), *cni;
+	const char *dns = kl_args_str(&ctx->args, "dns-upstream", "host"), *cni, *net;
 	char **extra = NULL, **waits = NULL;
 	unsigned mask;
 	struct stat sb;
@@ -250,6 +251,9 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 
 	if (strcmp(dns, "host") != 0 && strcmp(dns, "none") != 0)
 		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--dns-upstream': use host or none", dns);
+	net = kl_args_str(&ctx->args, "network", "builtin");
+	if (strcmp(net, "builtin") != 0 && strcmp(net, "isolated") != 0)
+		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--network': use builtin or isolated", net);
 	cni = kl_args_str(&ctx->args, "cni", "auto");
 	if (strcmp(cni, "auto") != 0 && strcmp(cni, "bridge") != 0 && (stat(cni, &sb) != 0 || !S_ISREG(sb.st_mode)))
 		return kl_err_set(err, KL_R_USAGE_VALUE, "invalid value '%s' for '--cni': use auto, bridge or a "

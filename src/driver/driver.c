@@ -189,6 +189,36 @@ kl_machine_save_state(struct kl_machine *m, struct kl_err *err)
 }
 
 void
+kl_machine_share(struct kl_machine *m, const char *tag, const char *host)
+{
+	struct kl_machine_spec *s = &m->spec;
+	int i = 0;
+
+	while (i < s->nshares && strcmp(s->shares[i].tag, tag) != 0)
+		i++;
+	if (i == KL_SHARES_MAX)
+		return;
+	if (i == s->nshares)
+		s->shares[s->nshares++].tag = kl_xstrdup(tag);
+	free(s->shares[i].host);
+	s->shares[i].host = kl_xstrdup(host);
+}
+
+const char *
+kl_machine_shared(const struct kl_machine *m, const char *host)
+{
+	json_t *shares = json_object_get(m->state, "Shares"), *v;
+	const char *tag;
+
+	if (!(m->driver->caps & KL_CAP_SHARE))
+		return NULL;
+	json_object_foreach(shares, tag, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), host) == 0)
+			return tag;
+	return NULL;
+}
+
+void
 kl_machine_free(struct kl_machine *m)
 {
 	if (m == NULL)
@@ -200,6 +230,10 @@ kl_machine_free(struct kl_machine *m)
 	free(m->spec.ssh_ip);
 	free(m->spec.ssh_user);
 	free(m->spec.ssh_key);
+	for (int i = 0; i < m->spec.nshares; i++) {
+		free(m->spec.shares[i].tag);
+		free(m->spec.shares[i].host);
+	}
 	json_decref(m->state);
 	free(m);
 }

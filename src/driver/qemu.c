@@ -16,6 +16,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/runner.h"
+#include "kubelaunch/strbuf.h"
 #include "kubelaunch/xalloc.h"
 #include "qmp.h"
 #include "vm.h"
@@ -35,11 +36,23 @@ health(struct kl_driver_health *h)
 	free(qemu);
 }
 
+/* A value inside a QEMU option list: commas are doubled. */
+static char *
+opt_value(const char *s)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+
+	for (; *s; s++)
+		kl_strbuf_addf(&sb, *s == ',' ? ",," : "%c", *s);
+	return kl_strbuf_detach(&sb, NULL);
+}
+
 void
 kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, int ssh_port,
 	     int api_port, struct kl_strvec *argv)
 {
 	const char *mac = kl_json_str(m->state, "MAC");
+	char *iso, *dir;
 
 	kl_strvec_push(argv, qemu);
 	kl_strvec_pushf(argv, "-name");
@@ -57,13 +70,23 @@ kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, in
 	kl_strvec_push(argv, "none");
 	kl_strvec_push(argv, "-boot");
 	kl_strvec_push(argv, "order=d,menu=off");
+	iso = opt_value(m->spec.iso_path);
+	dir = opt_value(m->dir);
 	kl_strvec_push(argv, "-drive");
-	kl_strvec_pushf(argv, "file=%s,media=cdrom,readonly=on,if=ide,index=0", m->spec.iso_path);
+	kl_strvec_pushf(argv, "file=%s,media=cdrom,readonly=on,if=ide,index=0", iso);
 	kl_strvec_push(argv, "-drive");
-	kl_strvec_pushf(argv, "file=%s/disk.raw,format=raw,if=virtio,cache=unsafe,discard=unmap", m->dir);
+	kl_strvec_pushf(argv, "file=%s/disk.raw,format=raw,if=virtio,cache=unsafe,discard=unmap", dir);
+	for (int i = 0; i < m->spec.nshares; i++) {
+		char *host = opt_value(m->spec.shares[i].host);
+
+		kl_strvec_push(argv, "-virtfs");
+		kl_strvec_pushf(argv, "local,path=%s,mount_tag=%s,security_model=none,readonly=on", host,
+				m->spec.shares[i].tag);
+		free(host);
+	}
 	kl_strvec_push(argv, "-netdev");
-	kl_strvec_pushf(argv, "user,id=net0,hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:%d",
-			ssh_port, api_port, m->spec.apiserver_port);
+	kl_strvec_pushf(argv, "user,id=net0%s,hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:%d",
+			m->spec.isolated ? ",restrict=on" : "", ssh_port, api_port, m->spec.apiserver_port);
 	kl_strvec_push(argv, "-device");
 	kl_strvec_pushf(argv, "virtio-net-pci,netdev=net0,mac=%s", mac ? mac : "52:54:00:00:00:01");
 	kl_strvec_push(argv, "-device");
@@ -81,6 +104,8 @@ kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, in
 	kl_strvec_push(argv, "-pidfile");
 	kl_strvec_pushf(argv, "%s/qemu.pid", m->dir);
 	kl_strvec_push(argv, "-daemonize");
+	free(dir);
+	free(iso);
 }
 
 static int
@@ -157,6 +182,17 @@ pick_port(struct kl_machine *m, const char *key, struct kl_err *err)
 	return port;
 }
 
+/* What this boot shares, for kl_machine_shared(). */
+static void
+record_shares(struct kl_machine *m)
+{
+	json_t *shares = json_object();
+
+	for (int i = 0; i < m->spec.nshares; i++)
+		json_object_set_new(shares, m->spec.shares[i].tag, json_string(m->spec.shares[i].host));
+	json_object_set_new(m->state, "Shares", shares);
+}
+
 static int
 start(struct kl_machine *m, struct kl_err *err)
 {
@@ -194,6 +230,7 @@ start(struct kl_machine *m, struct kl_err *err)
 		goto out;
 	}
 	json_object_set_new(m->state, "PID", json_integer(kl_pidfile_read(pidfile)));
+	record_shares(m);
 	rc = kl_machine_save_state(m, err);
 out:
 	kl_runner_free(local);
@@ -328,7 +365,7 @@ const struct kl_driver_ops kl_driver_qemu = {
 	.name = "qemu",
 	.alias = "qemu2",
 	.priority = 20,
-	.caps = KL_CAP_VM | KL_CAP_AUTO,
+	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_SHARE,
 	.health = health,
 	.create = create,
 	.start = start,

@@ -231,13 +231,19 @@ run_in(struct kl_runner *r, const char *const *argv, int sudo, struct kl_copy_sr
 
 /*
  * The installing script: $1 the temporary name, $2 the mode, $3 the destination,
- * $4 the size. The temporary file goes away on any failure.
+ * $4 the size. The temporary file goes away on any failure; an identical destination
+ * is left alone and the script says "unchanged".
  */
 static const char install_script[] =
 	"set -e; trap 'rm -f -- \"$1\"' EXIT; mkdir -p -- \"$(dirname -- \"$3\")\"; umask 077; "
 	"cat > \"$1\"; s=$(wc -c < \"$1\"); "
 	"[ \"$s\" -eq \"$4\" ] || { echo \"wrote $s bytes of $4\" >&2; exit 3; }; "
+	"if cmp -s -- \"$1\" \"$3\"; then echo unchanged; exit 0; fi; "
 	"chmod \"$2\" -- \"$1\"; mv -f -- \"$1\" \"$3\"";
+
+/* Up to this size a file is sent at once and compared on the machine (one command);
+ * above it, the machine's sha256 is asked first, so identical files are not sent. */
+#define COPY_SMALL (256 * 1024)
 
 int
 kl_runner_copy_by_commands(struct kl_runner *r, struct kl_copy_src *src, const char *dst,
@@ -255,15 +261,17 @@ kl_runner_copy_by_commands(struct kl_runner *r, struct kl_copy_src *src, const c
 	snprintf(size_s, sizeof(size_s), "%zu", src->len);
 	if (kl_copy_src_sha256(src, want, err) != 0)
 		goto out;
-	if (run_in(r, sum_argv, sudo, NULL, &res, err) != 0)
-		goto out;
-	if (res.status == 0 && res.out.len >= 64 && memcmp(res.out.buf, want, 64) == 0) {
-		kl_debug("runner: '%s' is up to date (sha256 %s)", dst, want);
-		rc = 0;
-		goto out;
+	if (src->len > COPY_SMALL) {
+		if (run_in(r, sum_argv, sudo, NULL, &res, err) != 0)
+			goto out;
+		if (res.status == 0 && res.out.len >= 64 && memcmp(res.out.buf, want, 64) == 0) {
+			kl_debug("runner: '%s' is up to date (sha256 %s)", dst, want);
+			rc = 0;
+			goto out;
+		}
+		kl_run_result_release(&res);
+		kl_run_result_init(&res);
 	}
-	kl_run_result_release(&res);
-	kl_run_result_init(&res);
 	if (run_in(r, put_argv, sudo, src, &res, err) != 0) {
 		kl_err_wrap(err, "cannot copy to '%s'", dst);
 		goto out;
@@ -274,8 +282,8 @@ kl_runner_copy_by_commands(struct kl_runner *r, struct kl_copy_src *src, const c
 			   res.err.buf);
 		goto out;
 	}
-	kl_debug("runner: copied %zu bytes to '%s' (sha256 %s)", src->len, dst, want);
-	*copied = 1;
+	*copied = !(res.out.len >= 9 && strncmp(res.out.buf, "unchanged", 9) == 0);
+	kl_debug("runner: %s %zu bytes to '%s' (sha256 %s)", *copied ? "copied" : "identical", src->len, dst, want);
 	rc = 0;
 out:
 	kl_run_result_release(&res);

@@ -14,8 +14,6 @@ if [ ! -f "$ISO" ]; then
 fi
 
 qemu_pid() { cat "$KUBELAUNCH_HOME/machines/vm/qemu.pid"; }
-# Alive and not a zombie (this container's PID 1 may not reap daemonized QEMUs).
-alive() { [ -r "/proc/$1/stat" ] && ! grep -q "^[0-9]* ([^)]*) Z" "/proc/$1/stat"; }
 
 test_expect_success 'refused before anything boots: a corrupted image' '
 	cp "$ISO" bad.iso && cp "$ISO.sha256" bad.iso.sha256 &&
@@ -78,7 +76,7 @@ test_expect_success 'kill -9 of qemu: status says so, start recovers' '
 test_expect_success 'delete leaves no process and no file' '
 	pid=$(qemu_pid) &&
 	kubelaunch $P delete &&
-	! alive "$pid" &&
+	! test_pid_alive "$pid" &&
 	test ! -e "$KUBELAUNCH_HOME/machines/vm" && test ! -e "$KUBELAUNCH_HOME/profiles/vm"
 '
 

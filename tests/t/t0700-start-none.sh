@@ -4,6 +4,7 @@
 . "$(dirname "$0")/test-lib.sh"
 
 . "$KL_SRC/tests/t/lib-testbench.sh"
+. "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
 KUBECTL=$KL_TB_BIN/kubectl
 export PATH=$KL_TB_BIN:$PATH
@@ -30,12 +31,7 @@ test_expect_success 'start --download-only fetches and verifies, and starts noth
 test_expect_success 'start brings up a cluster; the real kubectl uses the written kubeconfig' '
 	$START >out 2>err &&
 	grep -q "Done! kubectl is now configured to use \"kubelaunch\"" out &&
-	test "$(stat -c %a "$HOME/.kube/config")" = 600 &&
-	test "$($KUBECTL config current-context)" = kubelaunch &&
-	$KUBECTL get nodes -o jsonpath="{.items[0].status.conditions[?(@.type==\"Ready\")].status}" | grep -qx True &&
-	$KUBECTL -n kube-system get pods --no-headers >pods && test "$(grep -vc Running pods)" = 0 &&
-	kubelaunch status >st && printf "%s\n" kubelaunch "type: Control Plane" "host: Running" \
-		"kubelet: Running" "apiserver: Running" "kubeconfig: Configured" >expect && test_cmp expect st
+	cluster_is_up
 '
 
 test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '
@@ -43,40 +39,12 @@ test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '
 '
 
 test_expect_success 'a ConfigMap and a Secret are consumed by a pod' '
-	$KUBECTL create configmap greeting --from-literal=word=hello &&
-	$KUBECTL create secret generic token --from-literal=value=s3cret &&
-	cat >pod.yaml <<-EOF &&
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: reader}
-	spec:
-	  restartPolicy: Never
-	  containers:
-	  - name: reader
-	    image: registry.k8s.io/kube-proxy:$KL_TB_VERSION
-	    imagePullPolicy: Never
-	    command: ["sh", "-c", "cat /cfg/word; echo; echo \$TOKEN"]
-	    env: [{name: TOKEN, valueFrom: {secretKeyRef: {name: token, key: value}}}]
-	    volumeMounts: [{name: cfg, mountPath: /cfg}]
-	  volumes: [{name: cfg, configMap: {name: greeting}}]
-	EOF
-	$KUBECTL apply -f pod.yaml &&
-	for i in $(seq 120); do
-		[ "$($KUBECTL get pod reader -o jsonpath={.status.phase})" = Succeeded ] && break; sleep 1
-	done &&
-	$KUBECTL logs reader >log && printf "hello\ns3cret\n" >expect && test_cmp expect log
+	cluster_config_pod
 '
 
-test_expect_success 'a NodePort service answers from the host' '
-	$KUBECTL -n kube-system expose deployment coredns --name dns-np --type NodePort --port 53 \
-		--target-port 53 --protocol TCP &&
-	port=$($KUBECTL -n kube-system get svc dns-np -o jsonpath={.spec.ports[0].nodePort}) &&
-	ip=$(kubelaunch ip) &&
-	for i in $(seq 30); do
-		dig +tcp +time=1 +tries=1 +short -p "$port" @"$ip" kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1 && break
-		sleep 1
-	done &&
-	dig +tcp +short -p "$port" @"$ip" kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1
+test_expect_success 'a NodePort service answers from the host (kubelaunch service --url)' '
+	cluster_nodeport_dns &&
+	grep -qx "http://$(kubelaunch ip):[0-9]*" url
 '
 
 test_expect_success 'stop, then start again: Ready, the workload still there, faster' '
@@ -85,8 +53,7 @@ test_expect_success 'stop, then start again: Ready, the workload still there, fa
 	test_expect_code 2 kubelaunch status >st && grep -q "^kubelet: Stopped$" st &&
 	$START >out &&
 	grep -q "Restarting the control plane" out &&
-	$KUBECTL get configmap greeting -o jsonpath={.data.word} | grep -qx hello &&
-	$KUBECTL get nodes | grep -q " Ready "
+	cluster_workload_kept
 '
 
 test_expect_success 'kill -9 of kubelaunch in the middle of a start, then start again: it completes' '

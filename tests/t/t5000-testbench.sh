@@ -117,18 +117,13 @@ test_expect_success 'the API-server fixture listens on loopback only' '
 	"$KL_TB_FIXTURE" down "$TRASH/fx2"
 '
 
-# gone PID: no such process, or only a zombie waiting for the host's init to
-# reap it (the processes outlive the fixture script that started them).
-gone() {
-	! test -d "/proc/$1" || grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null
-}
 
 test_expect_success 'fixture down leaves no process behind' '
 	"$KL_TB_FIXTURE" up "$TRASH/fx3" >/dev/null &&
 	pids="$(cat "$TRASH/fx3/etcd.pid") $(cat "$TRASH/fx3/kube-apiserver.pid")" &&
 	"$KL_TB_FIXTURE" down "$TRASH/fx3" &&
 	for pid in $pids; do
-		gone "$pid" || return 1
+		! test_pid_alive "$pid" || return 1
 	done &&
 	! ls "$TRASH/fx3"/*.pid 2>/dev/null &&
 	! pgrep -f "$TRASH/fx3" >/dev/null

@@ -12,6 +12,8 @@
 #   test_done                    prints the count; exit 1 if any test failed
 #   test_when_finished CMD       run CMD at test_done (also from inside a test body)
 #   test_track_pid PID           end a background process of the test at test_done
+#   test_pid_alive PID           the process runs (a zombie is gone: this container's
+#                                PID 1 may not reap daemonized processes)
 #
 # Environment: KL_BIN (the kubelaunch binary, put on PATH as "kubelaunch"),
 # KL_SRC (the source tree), KL_VERBOSE=1 prints each test's output.
@@ -35,6 +37,10 @@ test_failed=0
 test_skipped=0
 
 say() { printf '%s\n' "$*"; }
+
+test_pid_alive() {
+	[ -r "/proc/$1/stat" ] && ! grep -q "^[0-9]* ([^)]*) Z" "/proc/$1/stat"
+}
 
 test_expect_success() {
 	test_count=$((test_count + 1))

@@ -1,6 +1,7 @@
 /* Drivers: generated command lines and XML (golden files), the registry, and the
  * kvm2 driver's whole lifecycle against libvirt's own test hypervisor. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,9 +46,30 @@ KL_TEST(qemu_argv_golden)
 	kl_qemu_argv(m, "qemu-system-x86_64", "tcg", 40022, 48443, &argv);
 	golden_argv("drivers/qemu-tcg.argv", &argv);
 	kl_strvec_clear(&argv);
+	/* With shares; a comma in a path is doubled inside QEMU's option list. */
+	kl_machine_share(m, "kl-images", "/srv/images,v1");
+	kl_machine_share(m, "kl-binaries", "/srv/bin");
+	kl_machine_share(m, "kl-images", "/srv/images,v2");
+	m->spec.isolated = 1;
+	CHECK_INT(m->spec.nshares, 2);
 	kl_qemu_argv(m, "qemu-system-x86_64", "kvm", 40022, 48443, &argv);
 	golden_argv("drivers/qemu-kvm.argv", &argv);
 	kl_strvec_clear(&argv);
+	kl_machine_free(m);
+}
+
+KL_TEST(machine_shared_reads_the_last_boot)
+{
+	struct kl_machine *m = sample("qemu");
+
+	CHECK(kl_machine_shared(m, "/srv/bin") == NULL);
+	json_object_set_new(m->state, "Shares", json_pack("{s:s}", "kl-binaries", "/srv/bin"));
+	CHECK_STR(kl_machine_shared(m, "/srv/bin"), "kl-binaries");
+	CHECK(kl_machine_shared(m, "/srv/other") == NULL);
+	kl_machine_free(m);
+	m = sample("none");
+	json_object_set_new(m->state, "Shares", json_pack("{s:s}", "kl-binaries", "/srv/bin"));
+	CHECK(kl_machine_shared(m, "/srv/bin") == NULL); /* the driver cannot share */
 	kl_machine_free(m);
 }
 

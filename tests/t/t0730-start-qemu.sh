@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# slow: a real single-node cluster in a QEMU VM (software emulation here) from the guest
+# image and the test bench's mirror and image archives, with the same checks as the none
+# driver's (t0700): Ready, system pods, DNS, a ConfigMap and a Secret in a pod, a
+# NodePort from the host, stop/start keeping the workload, delete leaving nothing.
+# The machine's network is isolated: nothing it sends leaves this host.
+. "$(dirname "$0")/test-lib.sh"
+
+. "$KL_SRC/tests/t/lib-testbench.sh"
+. "$KL_SRC/tests/t/lib-cluster.sh"
+testbench_or_skip
+KUBECTL=$KL_TB_BIN/kubectl
+export PATH=$KL_TB_BIN:$PATH
+
+if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
+	test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"
+	say "# first start $(cat "$TRASH/first.s" 2>/dev/null) s, restart $(cat "$TRASH/restart.s" 2>/dev/null) s"
+test_done
+	exit
+fi
+
+serve_mirror
+START="kubelaunch start --driver=qemu --network=isolated --kubernetes-version $KL_TB_VERSION \
+	--binary-mirror $MIRROR --image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 20m"
+MACHINE=$KUBELAUNCH_HOME/machines/kubelaunch
+test_when_finished "kubelaunch delete"
+
+qemu_pid() { cat "$MACHINE/qemu.pid"; }
+
+test_expect_success 'start brings up a cluster in a VM; the real kubectl uses the written kubeconfig' '
+	t0=$(date +%s) &&
+	$START >out 2>err &&
+	echo $(( $(date +%s) - t0 )) >"$TRASH/first.s" &&
+	grep -q "Done! kubectl is now configured to use \"kubelaunch\"" out &&
+	grep -q "software emulation" err &&
+	cluster_is_up
+'
+
+test_expect_success 'binaries and images came through the 9p shares, not over SSH' '
+	kubelaunch ssh -- mountpoint -q /run/kubelaunch/shares/kl-images &&
+	kubelaunch ssh -- mountpoint -q /run/kubelaunch/shares/kl-binaries &&
+	kubelaunch ssh -- test ! -e /var/lib/kubelaunch/images
+'
+
+test_expect_success 'the VM is isolated: user-mode networking with restrict=on' '
+	tr "\0" "\n" </proc/$(qemu_pid)/cmdline | grep -q "^user,id=net0,restrict=on,"
+'
+
+test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local on the node' '
+	kubelaunch ssh -- busybox nslookup kubernetes.default.svc.cluster.local 10.96.0.10 >ns &&
+	grep -q "Address: 10.96.0.1$" ns
+'
+
+test_expect_success 'a ConfigMap and a Secret are consumed by a pod' '
+	cluster_config_pod
+'
+
+test_expect_success 'a NodePort service answers from the host through a forward on 127.0.0.1' '
+	cluster_nodeport_dns &&
+	grep -qx "http://127.0.0.1:[0-9]*" url
+'
+
+test_expect_success 'stop, then start again: Ready, the workload still there' '
+	pid=$(qemu_pid) &&
+	kubelaunch stop &&
+	! test_pid_alive "$pid" &&
+	test_expect_code 7 kubelaunch status >st && grep -q "^host: Stopped$" st &&
+	t0=$(date +%s) &&
+	$START >out &&
+	echo $(( $(date +%s) - t0 )) >"$TRASH/restart.s" &&
+	grep -q "Restarting the control plane" out &&
+	grep -q "All .* images of .* are in containerd already" out &&
+	cluster_workload_kept
+'
+
+test_expect_success 'delete: no process, file or kubeconfig entry of ours is left' '
+	pid=$(qemu_pid) &&
+	kubelaunch delete &&
+	! test_pid_alive "$pid" &&
+	test ! -e "$MACHINE" &&
+	! grep -q "name: kubelaunch" "$HOME/.kube/config" &&
+	test ! -e "$KUBELAUNCH_HOME/profiles/kubelaunch"
+'
+
+say "# first start $(cat "$TRASH/first.s" 2>/dev/null) s, restart $(cat "$TRASH/restart.s" 2>/dev/null) s"
+test_done

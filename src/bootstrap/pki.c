@@ -184,54 +184,48 @@ read_pem(const char *path, struct kl_strbuf *sb, BIO **bio, struct kl_err *err)
 	return 0;
 }
 
-int
-kl_pki_load_cert(const char *path, X509 **out, struct kl_err *err)
+/* One PEM object from `path` through `read`, as kl_pki_load_*; the file's bytes are
+ * wiped afterwards (it may hold a key). `what` names the object in errors. */
+static int
+load_pem(const char *path, const char *what, void *(*read)(BIO *), void **out, struct kl_err *err)
 {
 	struct kl_strbuf sb = KL_STRBUF_INIT;
 	BIO *bio = NULL;
-	int rc = -1;
+	int rc;
 
 	*out = NULL;
 	rc = read_pem(path, &sb, &bio, err);
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	if (*out == NULL) {
-		kl_err_set(err, KL_R_K8S_CERTS, "cannot read the certificate '%s': %s", path, ossl_why());
-		goto out;
-	}
-	rc = 0;
-out:
-	BIO_free(bio);
-	kl_strbuf_release(&sb);
-	return rc;
-}
-
-int
-kl_pki_load_key(const char *path, EVP_PKEY **out, struct kl_err *err)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	BIO *bio = NULL;
-	int rc = -1;
-
-	*out = NULL;
-	rc = read_pem(path, &sb, &bio, err);
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	if (*out == NULL) {
-		kl_err_set(err, KL_R_K8S_CERTS, "cannot read the private key '%s': %s", path, ossl_why());
-		goto out;
-	}
-	rc = 0;
-out:
+	if (rc == 0 && (*out = read(bio)) == NULL)
+		rc = kl_err_set(err, KL_R_K8S_CERTS, "cannot read the %s '%s': %s", what, path, ossl_why());
 	BIO_free(bio);
 	if (sb.alloc)
 		OPENSSL_cleanse(sb.buf, sb.alloc);
 	kl_strbuf_release(&sb);
 	return rc;
+}
+
+static void *
+read_cert(BIO *bio)
+{
+	return PEM_read_bio_X509(bio, NULL, NULL, NULL);
+}
+
+static void *
+read_key(BIO *bio)
+{
+	return PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+}
+
+int
+kl_pki_load_cert(const char *path, X509 **out, struct kl_err *err)
+{
+	return load_pem(path, "certificate", read_cert, (void **)out, err);
+}
+
+int
+kl_pki_load_key(const char *path, EVP_PKEY **out, struct kl_err *err)
+{
+	return load_pem(path, "private key", read_key, (void **)out, err);
 }
 
 /* Write what `bio` holds, then wipe it. */

@@ -62,24 +62,22 @@ guest_view(struct k8s *k, const char *dir)
 	return mnt;
 }
 
-/* `name` from the host directory `view` shows in the guest (guest_view) to `dst`,
- * unless it is there already. */
+/* The binaries from `view` (guest_view of their host directory) into the node's
+ * binaries directory, in one command; one already identical is left alone. */
 static int
-install_from_view(struct k8s *k, const char *view, const char *name, const char *dst, struct kl_err *err)
+install_from_view(struct k8s *k, const char *view, struct kl_err *err)
 {
-	char *src = kl_xasprintf("%s/%s", view, name);
-	int rc = kl_k8s_run(k, 300000, KL_R_GUEST, NULL, err, "sh", "-c",
-			  "cmp -s \"$1\" \"$2\" 2>/dev/null || install -D -m 0755 \"$1\" \"$2\"", "sh", src, dst, NULL);
+	static const char script[] = "src=$1 dst=$2; shift 2; for n; do cmp -s \"$src/$n\" \"$dst/$n\" 2>/dev/null || "
+				     "install -D -m 0755 \"$src/$n\" \"$dst/$n\" || exit; done";
 
-	free(src);
-	return rc;
+	return kl_k8s_run(k, 300000, KL_R_GUEST, NULL, err, "sh", "-c", script, "sh", view, k->bin_dir,
+			  kl_binary_names[0], kl_binary_names[1], kl_binary_names[2], NULL);
 }
 
 /* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
 int
 kl_k8s_copy_files(struct k8s *k, struct kl_err *err)
 {
-	static const char *const names[] = { "kubeadm", "kubelet", "kubectl" };
 	struct kl_strbuf yaml = KL_STRBUF_INIT;
 	struct kl_cert_file *files = NULL;
 	char *host_bin = NULL, *view = NULL;
@@ -91,15 +89,16 @@ kl_k8s_copy_files(struct k8s *k, struct kl_err *err)
 		goto out;
 	host_bin = dir_of(k->o->binaries[0]);
 	view = guest_view(k, host_bin);
-	for (int i = 0; i < 3; i++) {
-		char *dst = kl_xasprintf("%s/%s", k->bin_dir, names[i]);
-		int r = view ? install_from_view(k, view, names[i], dst, err) :
-			       kl_runner_copy_file(k->r, k->o->binaries[i], dst, 0755, 1, NULL, err);
+	for (int i = 0; i < KL_BINARY_COUNT && !view; i++) {
+		char *dst = kl_xasprintf("%s/%s", k->bin_dir, kl_binary_names[i]);
+		int r = kl_runner_copy_file(k->r, k->o->binaries[i], dst, 0755, 1, NULL, err);
 
 		free(dst);
 		if (r != 0)
 			goto out;
 	}
+	if (view && install_from_view(k, view, err) != 0)
+		goto out;
 	kl_certs_kubeadm_files(&k->certs, &files, &n);
 	for (size_t i = 0; i < n; i++) {
 		char *dst = kl_xasprintf("%s/%s", KL_KUBEADM_CERT_DIR, files[i].name);

@@ -103,11 +103,11 @@ start: deps all iso
 		./kubelaunch start $(START_ARGS); \
 	else \
 		echo "make start: the official release site cannot be reached; using the locally built release (test bench mirror and image archives), with nothing reaching out (--network=isolated --dns-upstream=none)"; \
-		$(MAKE) -s testbench >&2 && eval "$$($(MAKE) -s testbench-env)" && \
+		$(MAKE) -s testbench >&2 && eval "$$($(MAKE) -s testbench-env)" || exit 1; \
+		rm -f "$(KL_DEV_CACHE)/mirror-http.log"; \
 		( cd "$$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0 >"$(KL_DEV_CACHE)/mirror-http.log" 2>&1 ) & \
 		srv=$$!; trap 'kill $$srv 2>/dev/null' EXIT; \
-		for i in $$(seq 50); do port=$$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$(KL_DEV_CACHE)/mirror-http.log" | head -n1); [ -n "$$port" ] && break; sleep 0.1; done; \
-		eval "$$($(MAKE) -s testbench-env)"; \
+		for i in $$(seq 50); do port=$$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$(KL_DEV_CACHE)/mirror-http.log" 2>/dev/null | head -n1); [ -n "$$port" ] && break; sleep 0.1; done; \
 		./kubelaunch start --binary-mirror "http://127.0.0.1:$$port/release" --image-bundle "$$KL_TB_IMAGES" \
 			--kubernetes-version "$$KL_TB_VERSION" --network=isolated --dns-upstream=none $(START_ARGS); \
 	fi

@@ -19,9 +19,8 @@ trap cleanup EXIT
 
 ISO=$(make -s -C "$KL_SRC" iso | tail -n1)
 ssh-keygen -q -t ed25519 -N '' -f "$work/key"
-now() { date +%s.%N; }
+. "$KL_SRC/bench/lib.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Bare QEMU: the same machine type, image, identity and forwards the driver uses.
 bare_boot() {

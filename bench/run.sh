@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export KL_BIN KL_SRC=$PWD
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB"
 if [ $# -eq 0 ]; then
-	set -- $(ls bench/*.sh | grep -v '/run.sh$' | xargs -n1 basename | sed 's/\.sh$//')
+	set -- $(ls bench/*.sh | grep -v '/run.sh$\|/lib.sh$' | xargs -n1 basename | sed 's/\.sh$//')
 fi
 for b in "$@"; do
 	echo "== $b"

@@ -13,19 +13,15 @@ work=$(mktemp -d)
 export KUBELAUNCH_HOME=$work/home HOME=$work/userhome
 mkdir -p "$HOME"
 
-(cd "$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0) >"$work/http.log" 2>&1 &
-http=$!
+. "$KL_SRC/bench/lib.sh"
+serve_tb_mirror "$work"
 cleanup() {
 	"$KL_BIN" delete >/dev/null 2>&1 || true
-	kill "$http" 2>/dev/null
+	kill "$MIRROR_PID" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 50); do grep -q port "$work/http.log" && break; sleep 0.1; done
-MIRROR=http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log")/release
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 START=("$KL_BIN" start --driver=qemu --network=isolated --kubernetes-version "$KL_TB_VERSION"
 	--binary-mirror "$MIRROR" --image-bundle "$KL_TB_IMAGES" --dns-upstream=none --wait-timeout 30m -v=1)
 "$KL_BIN" start --driver=qemu --kubernetes-version "$KL_TB_VERSION" --binary-mirror "$MIRROR" --download-only >/dev/null

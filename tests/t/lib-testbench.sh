@@ -1,5 +1,6 @@
 # lib-testbench.sh: the Kubernetes test bench for shell tests.
-#   testbench_or_skip    build it (cached: seconds) and eval its KL_TB_* variables;
+#   testbench_or_skip    build it (cached: seconds), eval its KL_TB_* variables, set
+#                        KUBECTL (the bench's real kubectl) and put its bin/ on PATH;
 #                        when it cannot be had the script ends (skip here, fail in CI)
 #   tb_env               print the KL_TB_* assignments
 #   serve_mirror         serve the bench's release mirror over HTTP on loopback; sets
@@ -15,6 +16,8 @@ testbench_or_skip() {
 		test_done
 		exit
 	fi
+	KUBECTL=$KL_TB_BIN/kubectl
+	export PATH=$KL_TB_BIN:$PATH
 }
 
 serve_mirror() {

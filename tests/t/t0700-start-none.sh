@@ -6,8 +6,6 @@
 . "$KL_SRC/tests/t/lib-testbench.sh"
 . "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
-KUBECTL=$KL_TB_BIN/kubectl
-export PATH=$KL_TB_BIN:$PATH
 
 serve_mirror
 START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --binary-mirror $MIRROR \

@@ -6,8 +6,6 @@
 
 . "$KL_SRC/tests/t/lib-testbench.sh"
 testbench_or_skip
-KUBECTL=$KL_TB_BIN/kubectl
-export PATH=$KL_TB_BIN:$PATH
 
 # One cluster per host: wait for another test's to go away.
 for _ in $(seq 600); do [ -e /etc/kubernetes/admin.conf ] || break; sleep 1; done

@@ -9,8 +9,6 @@
 . "$KL_SRC/tests/t/lib-testbench.sh"
 . "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
-KUBECTL=$KL_TB_BIN/kubectl
-export PATH=$KL_TB_BIN:$PATH
 
 if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
 	test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"

@@ -144,7 +144,13 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	if (choose_profile(ctx, err) != 0)
 		return -1;
 	if (ctx->cmd->flags & KL_CMD_PROFILE_LOCK) {
-		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err);
+		/* Another command holds the profile (a start takes minutes): say so, then wait. */
+		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 0, NULL);
+		if (ctx->lock_fd < 0) {
+			kl_out_info(ctx->out, "Waiting for another kubelaunch command on \"%s\" to finish (up to 10m) ...",
+				    ctx->profile);
+			ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err);
+		}
 		if (ctx->lock_fd < 0)
 			return -1;
 	}

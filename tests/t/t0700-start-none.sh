@@ -63,6 +63,14 @@ test_expect_success 'kill -9 of kubelaunch in the middle of a start, then start 
 	$KUBECTL get configmap greeting >/dev/null
 '
 
+test_expect_success 'two starts of one profile at once: the second waits for the first, both finish' '
+	{ $START >s1 2>&1 & p1=$!; } &&
+	sleep 1 && $START >s2 2>&1 &&
+	wait $p1 &&
+	grep -q "Done!" s1 && grep -q "Done!" s2 &&
+	grep -q "Waiting for another kubelaunch command on \"kubelaunch\"" s2
+'
+
 test_expect_success 'delete: no process, file or kubeconfig entry of ours is left' '
 	other_clusters=$($KUBECTL config get-clusters | grep -vc "^NAME$\|^kubelaunch$" || true) &&
 	kubelaunch delete &&

@@ -29,7 +29,6 @@ struct k8s {
 	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
 };
 
-
 /* Run argv as root; a non-zero status is `reason`. kl_k8s_run takes the words as
  * NULL-terminated varargs. */
 int kl_k8s_runv(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res,

@@ -14,7 +14,9 @@
 #include "kubelaunch/xalloc.h"
 
 /* A probe's exit status for "cannot be checked on this machine": no point waiting. */
-#define PROBE_CANNOT "125"
+#define PROBE_CANNOT 125
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
 static int
@@ -36,10 +38,10 @@ wait_for(struct kl_runner *r, const char *bin_dir, const char *node, const char 
 			rc = 0;
 			break;
 		}
-		if (kl_now_ms() >= deadline || res.status == atoi(PROBE_CANNOT)) {
+		if (kl_now_ms() >= deadline || res.status == PROBE_CANNOT) {
 			kl_strbuf_rtrim(&res.err);
 			kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
-				   res.status == atoi(PROBE_CANNOT) ? "cannot check" : "timed out waiting for", what,
+				   res.status == PROBE_CANNOT ? "cannot check" : "timed out waiting for", what,
 				   machine, res.err.len ? ": " : "", res.err.buf);
 			break;
 		}
@@ -67,7 +69,7 @@ static const struct {
 	{ KL_WAIT_DNS, "dns", "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
 			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; elif command -v busybox >/dev/null; "
 			   "then busybox nslookup kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; "
-			   "else echo 'the machine has neither dig nor busybox to ask the DNS with' >&2; exit " PROBE_CANNOT "; fi" },
+			   "else echo 'the machine has neither dig nor busybox to ask the DNS with' >&2; exit " STR(PROBE_CANNOT) "; fi" },
 };
 
 int

@@ -19,7 +19,7 @@ test_expect_success 'set, get, view and unset' '
 test_expect_success 'the state file is JSON, written with mode 0644 and no temp files left' '
 	jq -e . "$KUBELAUNCH_HOME/config/config.json" &&
 	test "$(stat -c %a "$KUBELAUNCH_HOME/config/config.json")" = 644 &&
-	test -z "$(ls "$KUBELAUNCH_HOME/config" | grep tmp)"
+	test -z "$(find "$KUBELAUNCH_HOME/config" -name "*.tmp.*")"
 '
 
 test_expect_success 'sizes in many forms' '

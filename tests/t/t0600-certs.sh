@@ -37,7 +37,7 @@ test_expect_success 'first run creates the CAs and the profile certificates' '
 	done &&
 	test "$(stat -c %a "$P/sa.key")" = 600 && test "$(stat -c %a "$P/sa.pub")" = 644 &&
 	openssl pkey -in "$P/sa.key" -noout && openssl pkey -pubin -in "$P/sa.pub" -noout &&
-	! ls "$CA" "$P" | grep -q tmp
+	test -z "$(find "$CA" "$P" -name "*.tmp.*")"
 '
 
 test_expect_success 'the chain verifies with openssl' '

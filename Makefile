@@ -53,7 +53,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 BIN := $(BUILD)/kubelaunch
 UNIT_BIN := $(BUILD)/unit-tests
 
-.PHONY: all deps start test test-fast test-unit bench install clean docs check-docs
+.PHONY: all deps start test test-fast test-unit test-vm bench install clean docs check-docs
 
 all: $(BIN) kubelaunch
 
@@ -106,10 +106,11 @@ start: deps all iso
 		$(MAKE) -s testbench >&2 && eval "$$($(MAKE) -s testbench-env)" || exit 1; \
 		rm -f "$(KL_DEV_CACHE)/mirror-http.log"; \
 		( cd "$$KL_TB_MIRROR" && exec python3 -m http.server --bind 127.0.0.1 0 >"$(KL_DEV_CACHE)/mirror-http.log" 2>&1 ) & \
-		srv=$$!; trap 'kill $$srv 2>/dev/null' EXIT; \
+		srv=$$!; trap 'kill $$srv 2>/dev/null; exit 130' INT TERM; \
 		for i in $$(seq 50); do port=$$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$(KL_DEV_CACHE)/mirror-http.log" 2>/dev/null | head -n1); [ -n "$$port" ] && break; sleep 0.1; done; \
 		./kubelaunch start --binary-mirror "http://127.0.0.1:$$port/release" --image-bundle "$$KL_TB_IMAGES" \
 			--kubernetes-version "$$KL_TB_VERSION" --network=isolated --dns-upstream=none $(START_ARGS); \
+		rc=$$?; kill $$srv; exit $$rc; \
 	fi
 
 # The guest image and the Kubernetes test bench are cached outside the clone: built
@@ -120,6 +121,11 @@ test: deps all $(UNIT_BIN) check-docs iso testbench
 # Only what needs no VM and no cluster (what the sanitizer build runs in CI).
 test-fast: deps all $(UNIT_BIN) check-docs
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh fast
+
+# Kubernetes in a VM (qemu, software emulation here): 10-20 minutes. CI runs it when
+# its budget allows (.ci/run).
+test-vm: deps all iso testbench
+	@KL_BIN=$(abspath $(BIN)) tests/run.sh vm
 
 test-unit: $(UNIT_BIN)
 	@$(UNIT_BIN)

@@ -3,7 +3,9 @@
 # Usage: tests/run.sh [PATTERN]
 #   PATTERN selects tests/t/tNNNN-*.sh by substring; "unit" runs the unit tests only;
 #   "fast" runs the unit tests and the scripts that boot no VM and no cluster
-#   (those say "# slow" in their first lines, or are listed in SLOW below).
+#   (those say "# slow" in their first lines, or are listed in SLOW below);
+#   "vm" runs only the clusters in VMs (VM below), which no other run includes
+#   unless PATTERN names them.
 set -u
 cd "$(dirname "$0")/.."
 export KL_SRC=$PWD
@@ -12,6 +14,8 @@ export KL_BIN KL_TRASH_ROOT=${KL_TRASH_ROOT:-$PWD/build/trash}
 pattern=${1:-}
 # Scripts that boot VMs or bring up clusters (a few minutes each under emulation).
 SLOW="t0510 t0520 t0700 t0710 t3000 t5000 t5010"
+# Kubernetes in a VM under emulation: 10-20 minutes each here (`make test-vm`).
+VM="t0730"
 passed=0 failed=0 skipped=0
 
 tally() {
@@ -38,9 +42,14 @@ if [ -n "${KL_UNIT:-}" ] && { [ -z "$pattern" ] || [ "$pattern" = unit ] || [ "$
 	tally "$log" unit "$rc"
 fi
 for t in tests/t/t[0-9]*.sh; do
+	id=$(basename "$t" | cut -c1-5)
 	if [ "$pattern" = fast ]; then
 		head -n 5 "$t" | grep -q '^# slow' && continue
-		case " $SLOW " in *" $(basename "$t" | cut -c1-5) "*) continue ;; esac
+		case " $SLOW $VM " in *" $id "*) continue ;; esac
+	elif [ "$pattern" = vm ]; then
+		case " $VM " in *" $id "*) ;; *) continue ;; esac
+	elif [ -z "$pattern" ] && case " $VM " in *" $id "*) true ;; *) false ;; esac; then
+		continue
 	else
 		case $t in *"$pattern"*) ;; *) continue ;; esac
 	fi

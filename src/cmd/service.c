@@ -116,7 +116,7 @@ const struct kl_cmd kl_cmd_service = {
 		       "the host reaches it at: the node's address on the none and ssh drivers, a forward on "
 		       "127.0.0.1 added while the machine runs for qemu.",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK, /* it may add a forward to state.json */
 	.check = check,
 	.run = run,
 };

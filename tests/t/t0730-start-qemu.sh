@@ -12,8 +12,7 @@ testbench_or_skip
 
 if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
 	test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"
-	say "# first start $(cat "$TRASH/first.s" 2>/dev/null) s, restart $(cat "$TRASH/restart.s" 2>/dev/null) s"
-test_done
+	test_done
 	exit
 fi
 
@@ -30,7 +29,7 @@ test_expect_success 'start brings up a cluster in a VM; the real kubectl uses th
 	$START >out 2>err &&
 	echo $(( $(date +%s) - t0 )) >"$TRASH/first.s" &&
 	grep -q "Done! kubectl is now configured to use \"kubelaunch\"" out &&
-	grep -q "software emulation" err &&
+	{ grep -q "software emulation" err || grep -qw "vmx\|svm" /proc/cpuinfo; } &&
 	cluster_is_up
 '
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
 #include "kubelaunch/fs.h"
@@ -106,7 +107,8 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	tables[1] = ctx->cmd->opts;
 	if (kl_args_parse(&ctx->args, tables, argc - 1, argv + 1, err) != 0)
 		return -1;
-	if (kl_args_bool(&ctx->args, "help")) {
+	/* `kubelaunch --help` is `kubelaunch help`: the list of commands, not help's own usage. */
+	if (at != 0 && kl_args_bool(&ctx->args, "help")) {
 		kl_command_help(ctx->cmd, &help);
 		fputs(help.buf, stdout);
 		kl_strbuf_release(&help);
@@ -124,9 +126,8 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	kl_out_init(ctx->out, stdout, stderr, ctx->output == KL_OUTPUT_JSON,
 		    kl_args_bool(&ctx->args, "no-emoji"));
 
-	if ((ctx->cmd->flags & KL_CMD_NO_ARGS) && ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "%s takes no arguments (got '%s'); the profile is given with -p NAME",
-				  ctx->cmd->name, ctx->args.argv[0]);
+	if (kl_command_check_args(ctx->cmd, ctx->args.argc, ctx->args.argv, err) != 0)
+		return -1;
 	if (ctx->cmd->flags & KL_CMD_NEEDS_HOME) {
 		ctx->home = kl_home_resolve(err);
 		if (ctx->home == NULL)
@@ -152,6 +153,12 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 			ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err);
 		}
 		if (ctx->lock_fd < 0)
+			return -1;
+	}
+	if (ctx->cmd->flags & (KL_CMD_NEEDS_CLUSTER | KL_CMD_NEEDS_RUNNING)) {
+		ctx->cluster = kl_xmalloc(sizeof(*ctx->cluster));
+		if ((ctx->cmd->flags & KL_CMD_NEEDS_RUNNING ? kl_cluster_open_running : kl_cluster_open)(
+			    ctx->home, ctx->profile, ctx->cluster, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -198,6 +205,9 @@ main(int argc, char **argv)
 		rc = kl_reason_exit(err.reason);
 	}
 	fflush(stdout);
+	if (ctx.cluster)
+		kl_cluster_release(ctx.cluster);
+	free(ctx.cluster);
 	kl_unlock(ctx.lock_fd);
 	kl_log_close();
 	kl_args_release(&ctx.args);

@@ -122,5 +122,8 @@ const struct kl_cmd kl_cmd_config = {
 		       "Sizes take 4096 (MiB), 4g or 4GiB; durations take 90s, 6m or 1h30m.",
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.min_args = 1,
+	.max_args = 3,
+	.args = "a subcommand: set KEY VALUE, get KEY, unset KEY, view or keys",
 	.run = run,
 };

@@ -122,8 +122,6 @@ out:
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
-	if (ctx->args.argc > 1)
-		return kl_err_set(err, KL_R_USAGE, "profile takes one NAME or 'list'");
 	if (ctx->args.argc == 1 && strcmp(ctx->args.argv[0], "list") != 0)
 		return kl_profile_name_check(ctx->args.argv[0], err);
 	return 0;
@@ -155,6 +153,8 @@ const struct kl_cmd kl_cmd_profile = {
 	.usage = "profile [NAME | list [-o json]]",
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.max_args = 1,
+	.args = "a profile NAME or 'list'",
 	.check = check,
 	.run = run,
 };

@@ -2,6 +2,7 @@
  * main.c: parse the global options, find the command, run it, print the error, exit.
  * Only this file prints an error and exits.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
+#include "kubelaunch/settings.h"
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/xalloc.h"
 
@@ -71,9 +73,24 @@ choose_profile(struct kl_ctx *ctx, struct kl_err *err)
 		ctx->profile_explicit = 1;
 		ctx->profile = kl_xstrdup(p);
 	} else if (ctx->home && kl_config_load(ctx->home, &cfg, err) == 0) {
-		p = kl_json_str(cfg, "profile");
-		ctx->profile = kl_xstrdup(p ? p : KL_DEFAULT_PROFILE);
+		/* The "profile" key, checked by its row of the settings table like any other. */
+		char *path = kl_config_path(ctx->home), *label = kl_xasprintf("'profile' in '%s'", path);
+		const struct kl_set_env env = { .home = ctx->home };
+		json_t *v = NULL;
+		int rc = json_object_get(cfg, "profile") ?
+				 kl_setting_check(kl_setting_find("profile"), json_object_get(cfg, "profile"), label,
+						  &env, &v, err) : 0;
+
+		ctx->profile = kl_xstrdup(v ? json_string_value(v) : KL_DEFAULT_PROFILE);
+		json_decref(v);
 		json_decref(cfg);
+		free(label);
+		free(path);
+		/* `config` itself still runs: it is how the value is fixed (config unset profile). */
+		if (rc != 0 && strcmp(ctx->cmd->name, "config") != 0) {
+			err->reason = KL_R_CONFIG_CORRUPT;
+			return -1;
+		}
 	} else if (ctx->home) {
 		return -1;
 	} else {
@@ -101,6 +118,7 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 						  "unknown command '%s'; did you mean '%s'?", argv[at], s);
 			return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown command '%s'", argv[at]);
 		}
+		ctx->out->command = ctx->cmd->name;
 		memmove(&argv[at], &argv[at + 1], (size_t)(argc - at) * sizeof(*argv));
 		argc--;
 	}
@@ -145,8 +163,11 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	if (choose_profile(ctx, err) != 0)
 		return -1;
 	if (ctx->cmd->flags & KL_CMD_PROFILE_LOCK) {
-		/* Another command holds the profile (a start takes minutes): say so, then wait. */
-		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 0, NULL);
+		/* Another command holds the profile (a start takes minutes): say so, then wait.
+		 * A lock that cannot even be opened is that error, not a wait. */
+		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 0, err);
+		if (ctx->lock_fd < 0 && errno != EWOULDBLOCK)
+			return -1;
 		if (ctx->lock_fd < 0) {
 			kl_out_info(ctx->out, "Waiting for another kubelaunch command on \"%s\" to finish (up to 10m) ...",
 				    ctx->profile);
@@ -177,7 +198,7 @@ on_signal(int sig)
 int
 main(int argc, char **argv)
 {
-	struct kl_out out;
+	struct kl_out out = { 0 };
 	struct kl_ctx ctx = { .lock_fd = -1, .out = &out };
 	struct kl_err err = { KL_R_GENERIC, "" };
 	int rc;

@@ -21,6 +21,19 @@ usage(const char *why, struct kl_err *err)
 			  why);
 }
 
+/* A hand-edited file may hold anything: what is printed is printable (in place). */
+static const char *
+printable(struct kl_strbuf *sb)
+{
+	struct kl_strbuf out = KL_STRBUF_INIT;
+
+	kl_strbuf_add_printable(&out, sb->buf);
+	kl_strbuf_reset(sb);
+	kl_strbuf_addstr(sb, out.buf);
+	kl_strbuf_release(&out);
+	return sb->buf;
+}
+
 /* A key `config set` takes: a row of the settings table with KL_SETF_CONFIG. */
 static const struct kl_setting *
 key_find(const char *name, struct kl_err *err)
@@ -71,7 +84,7 @@ get(struct kl_ctx *ctx, const char *name, struct kl_err *err)
 		return kl_err_set(err, KL_R_CONFIG_KEY, "config key '%s' is not set", name);
 	}
 	kl_setting_format(key, v, &sb);
-	printf("%s\n", sb.buf);
+	printf("%s\n", printable(&sb));
 	kl_strbuf_release(&sb);
 	json_decref(cfg);
 	return 0;
@@ -92,8 +105,9 @@ view(struct kl_ctx *ctx, struct kl_err *err)
 	} else {
 		json_object_foreach(cfg, name, v) {
 			kl_strbuf_reset(&sb);
+			kl_strbuf_addf(&sb, "%s: ", name);
 			kl_setting_format(kl_setting_find(name), v, &sb);
-			printf("- %s: %s\n", name, sb.buf);
+			printf("- %s\n", printable(&sb));
 		}
 	}
 	kl_strbuf_release(&sb);

@@ -100,6 +100,28 @@ test_expect_success 'every command refuses one argument more than it declares' '
 	test ! -e "$KUBELAUNCH_HOME"
 '
 
+test_expect_success 'control characters in what is echoed are escaped' '
+	test_expect_code 14 kubelaunch config set image-repository "$(printf "a\033[31mb")" 2>err &&
+	grep -q "invalid value .a\\\\x1b\[31mb. for .image-repository." err &&
+	! grep -q "$(printf "\033")" err &&
+	test_expect_code 14 kubelaunch -p "$(printf "x\033]0;owned\007")" status 2>err &&
+	! grep -q "$(printf "\033")" err && grep -q "x\\\\x1b]0;owned\\\\x07" err
+'
+
+test_expect_success '-o json errors with bytes that are not UTF-8 are valid JSON' '
+	test_expect_code 14 kubelaunch -o json -p "$(printf "dev\377")" status >out &&
+	test "$(wc -l <out)" = 1 && grep -q "io.kubelaunch.error" out &&
+	jq -e ".data.message | test(\"dev.xff\")" out
+'
+
+test_expect_success 'advice names the command instead of <command>' '
+	test_expect_code 14 kubelaunch stop --bogus 2>err &&
+	grep -q "^advice: see .kubelaunch stop --help. for the flags$" err &&
+	test_expect_code 14 kubelaunch config set cpus x 2>err &&
+	grep -q "^advice: see .kubelaunch config --help." err &&
+	! grep -q "<command>" err
+'
+
 test_expect_success 'docs/exitcodes.md and the man page are current' '
 	kubelaunch help exit-codes | cmp - "$KL_SRC/docs/exitcodes.md" &&
 	kubelaunch help man | cmp - "$KL_SRC/docs/kubelaunch.1"

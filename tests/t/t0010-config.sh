@@ -91,6 +91,31 @@ test_expect_success 'many concurrent config set: no update is lost' '
 	test "$(kubelaunch config view | wc -l)" = 8
 '
 
+test_expect_success 'a file that is not JSON: where, never what it holds' '
+	echo "root:SECRETHASH:19000:0:99999:7:::" >secret &&
+	ln -sf "$PWD/secret" "$KUBELAUNCH_HOME/config/config.json" &&
+	test_expect_code 18 kubelaunch config view 2>err &&
+	grep -q "cannot parse .*config.json. at line 1, column [0-9]*" err &&
+	! grep -q "SECRET\|root" err &&
+	rm "$KUBELAUNCH_HOME/config/config.json"
+'
+
+test_expect_success 'a lock that cannot be opened is that error, not a wait for another command' '
+	mkdir -p "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" &&
+	test_expect_code 33 kubelaunch stop >out 2>err &&
+	grep -q "cannot open lock .*kubelaunch.lock.: Is a directory" err &&
+	! grep -q "Waiting for another" out err &&
+	rmdir "$KUBELAUNCH_HOME/profiles/kubelaunch.lock"
+'
+
+test_expect_success 'a bad profile key in config.json is blamed on the file; config can still fix it' '
+	echo "{\"profile\": 5}" >"$KUBELAUNCH_HOME/config/config.json" &&
+	test_expect_code 18 kubelaunch status 2>err &&
+	grep -q "invalid value 5 for .profile. in .*config.json." err &&
+	kubelaunch config unset profile &&
+	test_expect_code 85 kubelaunch status
+'
+
 test_expect_success 'unwritable KUBELAUNCH_HOME: exit 31 with the path' '
 	mkdir ro && chmod 0555 ro &&
 	if [ "$(id -u)" = 0 ]; then

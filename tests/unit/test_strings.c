@@ -46,3 +46,29 @@ KL_TEST(shell_quoting_table)
 		kl_strbuf_release(&sb);
 	}
 }
+
+KL_TEST(strbuf_printable_table)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "two\nlines\tand a tab", "two\nlines\tand a tab" },
+		{ "a\033[31mb", "a\\x1b[31mb" },
+		{ "bell\a del\177", "bell\\x07 del\\x7f" },
+		{ "caf\xc3\xa9 \xe2\x9c\xa8 \xf0\x9f\x98\x84", "caf\xc3\xa9 \xe2\x9c\xa8 \xf0\x9f\x98\x84" },
+		{ "csi\xc2\x9b", "csi\\xc2\\x9b" },       /* C1 control */
+		{ "bad\xff", "bad\\xff" },
+		{ "overlong\xc0\xaf", "overlong\\xc0\\xaf" },
+		{ "surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80" },
+		{ "cut\xe2\x9c", "cut\\xe2\\x9c" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kl_strbuf sb = KL_STRBUF_INIT;
+
+		kl_strbuf_add_printable(&sb, cases[i].in);
+		CHECK_STR(sb.buf, cases[i].out);
+		kl_strbuf_release(&sb);
+	}
+}

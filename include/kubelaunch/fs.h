@@ -15,6 +15,9 @@ int kl_read_file(const char *path, struct kl_strbuf *out, struct kl_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct kl_err *err);
+/* The same, and the file gets owner `uid`:`gid` ((uid_t)-1 / (gid_t)-1: unchanged). */
+int kl_write_file_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			       gid_t gid, struct kl_err *err);
 /* Remove a directory tree (no symlink following). Missing is fine. */
 int kl_remove_tree(const char *path, struct kl_err *err);
 int kl_path_exists(const char *path);

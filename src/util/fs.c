@@ -108,12 +108,26 @@ int
 kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		     struct kl_err *err)
 {
+	return kl_write_file_atomic_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1, err);
+}
+
+int
+kl_write_file_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+			   struct kl_err *err)
+{
 	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd, rc = -1;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);
+		goto out;
+	}
+	/* The owner first: fchown clears the set-id bits that fchmod then sets. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0) {
+		kl_err_errno(err, io_reason(errno), "cannot give '%s' back to its owner (uid %d)", path, (int)uid);
+		close(fd);
+		unlink(tmp);
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {

@@ -13,6 +13,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -379,6 +380,8 @@ lock_file(const char *lock, struct kl_err *err)
 	while ((fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
 		if (errno != EEXIST)
 			return kl_err_errno(err, KL_R_K8S_KUBECONFIG, "cannot lock the kubeconfig with '%s'", lock);
+		if (kl_interrupted())
+			return kl_interrupt_err(err, "waiting for the kubeconfig's lock");
 		if (waited >= LOCK_TIMEOUT_MS)
 			return kl_err_set(err, KL_R_HOST_LOCK,
 					  "the kubeconfig is locked by '%s' (waited %d s); remove that file if no "

@@ -103,7 +103,7 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 		kl_out_warn(o->out, "%s (going on: --force)", err->msg);
 	}
 	/* One Kubernetes fits on a host: refuse at once one that is not this profile's. */
-	if ((m->driver->caps & KL_CAP_HOST) &&
+	if ((m->driver->caps & KL_CAP_HOST) && !o->no_kubernetes &&
 	    kl_host_check(c->home, m->name, json_is_true(json_object_get(m->state, "KubeadmDone")), err) != 0)
 		goto out;
 	/* Save the profile before the machine: a failed start leaves something to delete. */

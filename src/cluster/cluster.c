@@ -6,6 +6,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -138,6 +139,10 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 			free(serial);
 			kl_err_set(err, KL_R_GUEST_BOOT, "'%s' stopped while booting (%s); the last lines of its "
 				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
+			return NULL;
+		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for ssh");
 			return NULL;
 		}
 		if (kl_now_ms() >= deadline) {

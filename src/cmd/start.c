@@ -240,7 +240,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	/* The profile keeps what it had and records the saved settings. */
 	settings = old.cfg ? json_deep_copy(old.cfg) : json_object();
 	kl_settings_save(&set, settings);
-	kl_cluster_init(ctx->home, ctx->profile, settings, d, &c);
+	if (kl_cluster_init(ctx->home, ctx->profile, settings, d, &c, err) != 0)
+		goto out;
 	so.out = ctx->out;
 	so.wait_timeout_ms = (int)set.wait_timeout_ms; /* at most 24h: the table's range */
 	so.no_kubernetes = set.no_kubernetes;

@@ -17,6 +17,7 @@
 #include "kubelaunch/home.h"
 #include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/settings.h"
@@ -58,7 +59,7 @@ open_run_log(struct kl_ctx *ctx)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	path = kl_xasprintf("%s/logs/%s_%s_%d.log", ctx->home, ctx->cmd->name, stamp, (int)getpid());
+	path = kl_xasprintf("%s/" KL_HOME_LOGS "/%s_%s_%d.log", ctx->home, ctx->cmd->name, stamp, (int)getpid());
 	kl_log_open(path);
 	free(path);
 }

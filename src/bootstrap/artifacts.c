@@ -10,6 +10,7 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -103,7 +104,7 @@ out:
 static char *
 cache_dir(const struct kl_artifacts_opts *o, const char *version)
 {
-	return kl_xasprintf("%s/cache/binaries/%s/linux/%s", o->home, version, arch(o));
+	return kl_home_path(o->home, KL_HOME_BINARIES, version, "linux", arch(o), NULL);
 }
 
 /* The stamp: size, mtime and inode of a file whose sha256 was checked. */

@@ -8,6 +8,7 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
@@ -65,7 +66,7 @@ version_newer_first(const void *a, const void *b)
 int
 kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
 {
-	char *root = kl_xasprintf("%s/cache/binaries", home);
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	char **versions = list_dir(root, "v*");
 	size_t count = 0;
 
@@ -119,7 +120,7 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 int
 kl_cache_clean(const char *home, long long *bytes)
 {
-	char *root = kl_xasprintf("%s/cache/binaries", home), *iso = kl_xasprintf("%s/cache/iso", home);
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL), *iso = kl_home_path(home, KL_HOME_ISO, NULL);
 	char **versions = list_dir(root, "v*");
 	int removed = kl_remove_stale_temp_files(iso, NULL, bytes);
 
@@ -184,7 +185,7 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 			goto out;
 		}
 		canon = kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
-		path = kl_xasprintf("%s/cache/binaries/%s", home, canon);
+		path = kl_home_path(home, KL_HOME_BINARIES, canon, NULL);
 		if (!kl_is_dir(path)) {
 			char *known = kl_known_versions(home, "amd64");
 			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, known);
@@ -192,7 +193,7 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 			goto out;
 		}
 	} else {
-		path = kl_xasprintf("%s/cache/binaries", home);
+		path = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	}
 	size = tree_size(home, canon);
 	if (kl_remove_tree(path, err) != 0)

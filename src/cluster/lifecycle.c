@@ -9,6 +9,7 @@
 #include "kubelaunch/home.h"
 #include "kubelaunch/image.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
@@ -232,8 +233,8 @@ out:
 static void
 damaged_drivers(const char *home, const char *name, const char *found[2])
 {
-	char *paths[2] = { kl_xasprintf("%s/profiles/%s/config.json", home, name),
-			   kl_xasprintf("%s/machines/%s/state.json", home, name) };
+	char *paths[2] = { kl_home_path(home, KL_HOME_PROFILES, name, KL_HOME_CONFIG_JSON, NULL),
+			   kl_home_path(home, KL_HOME_MACHINES, name, "state.json", NULL) };
 
 	for (int i = 0; i < 2; i++) {
 		json_t *j = NULL;

@@ -12,6 +12,7 @@
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -83,7 +84,7 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 				printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
 		}
 		human(total, size, sizeof(size));
-		printf("total: %zu file%s, %s in %s/cache/binaries\n", n, n == 1 ? "" : "s", size, ctx->home);
+		printf("total: %zu file%s, %s in %s/" KL_HOME_BINARIES "\n", n, n == 1 ? "" : "s", size, ctx->home);
 	}
 	kl_cache_files_free(files, n);
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "kubelaunch/fs.h"
 #include "kubelaunch/home.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/xalloc.h"
 
 char *
@@ -25,8 +26,6 @@ kl_home_resolve(struct kl_err *err)
 	return kl_xasprintf("%s/.kubelaunch", h);
 }
 
-/* What kubelaunch puts in a home: the only entries purge removes. */
-static const char *const subdirs[] = { "config", "profiles", "machines", "certs", "cache", "logs" };
 
 int
 kl_home_ensure(const char *home, struct kl_err *err)
@@ -41,8 +40,8 @@ kl_home_ensure(const char *home, struct kl_err *err)
 		rc = kl_write_file_atomic(marker, text, sizeof(text) - 1, 0644, err);
 		free(marker);
 	}
-	for (size_t i = 0; i < KL_ARRAY_SIZE(subdirs) && rc == 0; i++) {
-		char *d = kl_xasprintf("%s/%s", home, subdirs[i]);
+	for (size_t i = 0; kl_home_dirs[i] && rc == 0; i++) {
+		char *d = kl_home_path(home, kl_home_dirs[i], NULL);
 
 		if (!kl_is_dir(d) && kl_mkdir_p(d, 0755, err) != 0)
 			rc = -1;
@@ -88,8 +87,8 @@ kl_home_purge(const char *home, int *kept, struct kl_err *err)
 	int rc = kl_home_purge_check(home, err);
 
 	*kept = 0;
-	for (size_t i = 0; i < KL_ARRAY_SIZE(subdirs) && rc == 0; i++) {
-		char *d = kl_xasprintf("%s/%s", home, subdirs[i]);
+	for (size_t i = 0; kl_home_dirs[i] && rc == 0; i++) {
+		char *d = kl_home_path(home, kl_home_dirs[i], NULL);
 
 		rc = kl_remove_tree(d, err);
 		free(d);
@@ -129,19 +128,19 @@ bad:
 char *
 kl_profile_dir(const char *home, const char *name)
 {
-	return kl_xasprintf("%s/profiles/%s", home, name);
+	return kl_home_path(home, KL_HOME_PROFILES, name, NULL);
 }
 
 char *
 kl_machine_dir(const char *home, const char *name)
 {
-	return kl_xasprintf("%s/machines/%s", home, name);
+	return kl_home_path(home, KL_HOME_MACHINES, name, NULL);
 }
 
 int
 kl_profile_exists(const char *home, const char *name)
 {
-	char *p = kl_xasprintf("%s/profiles/%s/config.json", home, name);
+	char *p = kl_home_path(home, KL_HOME_PROFILES, name, KL_HOME_CONFIG_JSON, NULL);
 	int ok = kl_path_exists(p);
 
 	free(p);
@@ -157,7 +156,7 @@ cmp_names(const void *a, const void *b)
 int
 kl_profile_names(const char *home, char ***names, size_t *count, struct kl_err *err)
 {
-	char *dir = kl_xasprintf("%s/profiles", home);
+	char *dir = kl_home_path(home, KL_HOME_PROFILES, NULL);
 	struct dirent *de;
 	size_t n = 0;
 	DIR *d;
@@ -191,7 +190,7 @@ kl_profile_names(const char *home, char ***names, size_t *count, struct kl_err *
 int
 kl_profile_lock(const char *home, const char *name, int timeout_ms, struct kl_err *err)
 {
-	char *path = kl_xasprintf("%s/profiles/%s.lock", home, name);
+	char *path = kl_xasprintf("%s/" KL_HOME_PROFILES "/%s.lock", home, name);
 	int fd = kl_lock(path, 1, timeout_ms, err), saved = errno;
 
 	free(path);

@@ -13,6 +13,7 @@
 #include "kubelaunch/image.h"
 #include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/version.h"
 #include "kubelaunch/xalloc.h"
@@ -118,7 +119,7 @@ out:
 static int
 verified_before(const char *home, const char *path, const struct stat *st, const char *want)
 {
-	char *db = kl_xasprintf("%s/cache/iso/verified.json", home);
+	char *db = kl_home_path(home, KL_HOME_ISO, "verified.json", NULL);
 	json_t *all = NULL, *e;
 	int ok = 0;
 
@@ -134,7 +135,7 @@ verified_before(const char *home, const char *path, const struct stat *st, const
 static void
 remember(const char *home, const char *path, const struct stat *st, const char *sum)
 {
-	char *dir = kl_xasprintf("%s/cache/iso", home), *db = kl_xasprintf("%s/verified.json", dir);
+	char *dir = kl_home_path(home, KL_HOME_ISO, NULL), *db = kl_xasprintf("%s/verified.json", dir);
 	char *lock = kl_xasprintf("%s.lock", db);
 	json_t *all = NULL;
 	int fd;
@@ -209,7 +210,7 @@ kl_image_resolve(const char *home, const char *url, char **path, struct kl_err *
 			kl_err_set(err, KL_R_USAGE_VALUE, "'%s' does not name an image file", url);
 			goto out;
 		}
-		dir = kl_xasprintf("%s/cache/iso", home);
+		dir = kl_home_path(home, KL_HOME_ISO, NULL);
 		*path = kl_xasprintf("%s/%s", dir, base);
 		sumfile = kl_xasprintf("%s.sha256", *path);
 		sumurl = kl_xasprintf("%s.sha256", url);

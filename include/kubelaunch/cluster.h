@@ -57,6 +57,10 @@ struct kl_start_opts {
 	const char *cni;             /* NULL, "auto", "bridge": the bridge conflist; else a
 				      * manifest on the host, applied with kubectl after init */
 	int force;                   /* --force: checks that would fail are warnings */
+	/* How to keep a process running on a host without systemd: start `argv` under a
+	 * supervisor that writes `pidfile` and appends to `log` (the command layer's
+	 * `kubelaunch supervise`; this layer knows neither that command nor its flags). */
+	int (*supervise)(const char *const *argv, const char *pidfile, const char *log, struct kl_err *err);
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */

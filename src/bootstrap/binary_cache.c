@@ -169,6 +169,28 @@ tree_size(const char *home, const char *version)
 	return total;
 }
 
+/* The versions in the cache, "v1.36.0, v1.37.2", or "none". */
+static char *
+cached_versions(const char *home)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	struct kl_cache_file *files = NULL;
+	size_t n = 0;
+	const char *last = "";
+
+	kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i].version, last) == 0)
+			continue;
+		last = files[i].version;
+		kl_strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", last);
+	}
+	kl_cache_files_free(files, n);
+	if (sb.len == 0)
+		kl_strbuf_addstr(&sb, "none");
+	return kl_strbuf_detach(&sb, NULL);
+}
+
 int
 kl_cache_delete(const char *home, const char *version, long long *freed, struct kl_err *err)
 {
@@ -187,9 +209,9 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 		canon = kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
 		path = kl_home_path(home, KL_HOME_BINARIES, canon, NULL);
 		if (!kl_is_dir(path)) {
-			char *known = kl_known_versions(home, "amd64");
-			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, known);
-			free(known);
+			char *cached = cached_versions(home);
+			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, cached);
+			free(cached);
 			goto out;
 		}
 	} else {
@@ -205,29 +227,6 @@ out:
 	free(path);
 	free(canon);
 	return rc;
-}
-
-char *
-kl_known_versions(const char *home, const char *arch_name)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	struct kl_cache_file *files = NULL;
-	struct kl_artifacts_opts o = { home, NULL, arch_name, NULL, NULL };
-	size_t n = 0;
-	const char *last = "";
-
-	kl_strbuf_addstr(&sb, KL_K8S_DEFAULT_VERSION " (default)");
-	if (home)
-		kl_cache_list(home, &files, &n, NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(files[i].version, last) == 0)
-			continue;
-		last = files[i].version;
-		if (strcmp(last, KL_K8S_DEFAULT_VERSION) != 0 && kl_binaries_cached(&o, last))
-			kl_strbuf_addf(&sb, ", %s (cached)", last);
-	}
-	kl_cache_files_free(files, n);
-	return kl_strbuf_detach(&sb, NULL);
 }
 
 /* ---- image bundles ---- */

@@ -255,6 +255,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.keep_context = set.keep_context;
 	so.dns_upstream_none = strcmp(set.dns_upstream, "none") == 0;
 	so.force = kl_args_bool(&ctx->args, "force");
+	so.supervise = kl_supervise_spawn;
 	so.cni = set.cni;
 	kl_wait_parse((const char *const *)set.wait, &so.wait, NULL); /* the table checked it */
 	so.extra_config = (const char *const *)set.extra_config;

@@ -14,8 +14,15 @@
 struct kl_cluster {
 	const char *home;
 	struct kl_profile profile;
-	struct kl_machine *machine;
+	struct kl_machine *machine; /* machine->state: the driver's record (state.json) */
+	/* This layer's record of Kubernetes on the machine, machines/NAME/cluster.json
+	 * (KubeadmDone, NodeIP, ServicesStarted): written by kl_cluster_save_state only,
+	 * as state.json is by the driver only. */
+	json_t *state;
 };
+
+/* Write c->state (atomically) into the machine's directory. */
+int kl_cluster_save_state(struct kl_cluster *c, struct kl_err *err);
 
 struct kl_out;
 

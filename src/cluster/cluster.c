@@ -6,10 +6,40 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/fs.h"
 #include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
+
+/* cluster.json next to the driver's state.json. A machine recorded before the two were
+ * separate keeps what the driver's record held of ours (read only). */
+static int
+load_state(struct kl_cluster *c, struct kl_err *err)
+{
+	static const char *const ours[] = { "KubeadmDone", "NodeIP", "ServicesStarted" };
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int missing = !kl_path_exists(path), rc;
+
+	json_decref(c->state);
+	c->state = NULL;
+	rc = kl_json_load_file(path, 1, &c->state, err);
+	for (size_t i = 0; rc == 0 && missing && i < KL_ARRAY_SIZE(ours); i++)
+		if (json_object_get(c->machine->state, ours[i]))
+			json_object_set(c->state, ours[i], json_object_get(c->machine->state, ours[i]));
+	free(path);
+	return rc;
+}
+
+int
+kl_cluster_save_state(struct kl_cluster *c, struct kl_err *err)
+{
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int rc = kl_json_save_file(path, c->state, 0644, err);
+
+	free(path);
+	return rc;
+}
 
 int
 kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err)
@@ -27,7 +57,9 @@ kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct
 		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "profile '%s' names an unknown driver '%s'", name, dname);
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	return kl_machine_load_state(c->machine, err);
+	if (kl_machine_load_state(c->machine, err) != 0)
+		return -1;
+	return load_state(c, err);
 }
 
 int
@@ -63,13 +95,15 @@ kl_cluster_init(const char *home, const char *name, json_t *settings, const stru
 		err->reason = KL_R_CONFIG_CORRUPT;
 		return -1;
 	}
-	return 0;
+	return load_state(c, err);
 }
 
 void
 kl_cluster_release(struct kl_cluster *c)
 {
 	kl_profile_release(&c->profile);
+	json_decref(c->state);
+	c->state = NULL;
 	kl_machine_free(c->machine);
 	c->machine = NULL;
 }

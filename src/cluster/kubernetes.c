@@ -451,7 +451,7 @@ int
 kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r, struct kl_err *err)
 {
 	struct k8s k = { .c = c, .o = o, .r = r, .node_name = c->machine->name, .log = KL_STRBUF_INIT };
-	int restart = json_is_true(json_object_get(c->machine->state, "KubeadmDone"));
+	int restart = json_is_true(json_object_get(c->state, "KubeadmDone"));
 	char *logpath = kl_machine_path(c->machine, "kubeadm.log");
 	long long t0;
 	int rc = -1;
@@ -468,9 +468,9 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name,
 						    o->wait_timeout_ms, KL_WAIT_APISERVER, err)))
 		goto out;
-	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
-	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
-	if (kl_machine_save_state(c->machine, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, err)))
+	json_object_set_new(c->state, "KubeadmDone", json_true());
+	json_object_set_new(c->state, "NodeIP", json_string(k.node_ip));
+	if (kl_cluster_save_state(c, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, err)))
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
 	if (o->wait == KL_WAIT_NONE)

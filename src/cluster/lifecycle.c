@@ -105,7 +105,7 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	}
 	/* One Kubernetes fits on a host: refuse at once one that is not this profile's. */
 	if ((m->driver->caps & KL_CAP_HOST) && !o->no_kubernetes &&
-	    kl_host_check(c->home, m->name, json_is_true(json_object_get(m->state, "KubeadmDone")), err) != 0)
+	    kl_host_check(c->home, m->name, json_is_true(json_object_get(c->state, "KubeadmDone")), err) != 0)
 		goto out;
 	/* Save the profile before the machine: a failed start leaves something to delete. */
 	if (kl_profile_save(c->home, &c->profile, err) != 0)
@@ -115,8 +115,8 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	/* From here a machine that is not a VM runs services of ours: delete stops them even
 	 * when the start fails before kubeadm is done. */
 	if (!(m->driver->caps & KL_CAP_VM) && !o->no_kubernetes) {
-		json_object_set_new(m->state, "ServicesStarted", json_true());
-		if (kl_machine_save_state(m, err) != 0 ||
+		json_object_set_new(c->state, "ServicesStarted", json_true());
+		if (kl_cluster_save_state(c, err) != 0 ||
 		    ((m->driver->caps & KL_CAP_HOST) && kl_host_claim(c->home, m->name, err) != 0))
 			goto out;
 	}
@@ -150,8 +150,8 @@ stop_kubernetes(struct kl_cluster *c, int reset, struct kl_err *err)
 	enum kl_machine_state st;
 	int rc;
 
-	if ((!json_is_true(json_object_get(c->machine->state, "KubeadmDone")) &&
-	     !json_is_true(json_object_get(c->machine->state, "ServicesStarted"))) ||
+	if ((!json_is_true(json_object_get(c->state, "KubeadmDone")) &&
+	     !json_is_true(json_object_get(c->state, "ServicesStarted"))) ||
 	    kl_driver_state(c->machine, &st, err) != 0 || st != KL_STATE_RUNNING)
 		return 0;
 	if ((r = kl_cluster_connect(c, 30000, err)) == NULL)

@@ -174,7 +174,7 @@ dry_run(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_start_opts *so, cons
 		kl_strbuf_addstr(&steps, "Waiting for SSH\n");
 	if (!so->no_kubernetes) {
 		kl_strbuf_addf(&steps, "Preparing Kubernetes: certificates, containerd, kubeadm %s, RBAC, %s\n",
-			       json_is_true(json_object_get(c->machine->state, "KubeadmDone")) ? "init phases (restart)" :
+			       json_is_true(json_object_get(c->state, "KubeadmDone")) ? "init phases (restart)" :
 			       "init", so->cni && strcmp(so->cni, "auto") && strcmp(so->cni, "bridge") ?
 			       "the CNI manifest" : "the bridge CNI");
 		kl_strbuf_addf(&steps, "Verifying: waiting for %s (at most %d s)\n", waits, so->wait_timeout_ms / 1000);

@@ -10,6 +10,7 @@
 #include "kubelaunch/fs.h"
 #include "kubelaunch/layout.h"
 #include "kubelaunch/units.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
 
@@ -39,14 +40,6 @@ list_dir(const char *dir, const char *pattern)
 			v[j - 1] = t;
 		}
 	return v;
-}
-
-static void
-strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Versions sort by number, newest first. */
@@ -103,16 +96,16 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				(*files)[count].partial_pid = pid;
 				count++;
 			}
-			strv_free(names);
+			kl_strv_free(names);
 			free(dir);
 		}
-		strv_free(arches);
+		kl_strv_free(arches);
 		free(osdir);
 	}
 	if (count > 1)
 		qsort(*files, count, sizeof(**files), version_newer_first);
 	*n = count;
-	strv_free(versions);
+	kl_strv_free(versions);
 	free(root);
 	return 0;
 }
@@ -134,10 +127,10 @@ kl_cache_clean(const char *home, long long *bytes)
 			removed += kl_remove_stale_temp_files(dir, NULL, bytes);
 			free(dir);
 		}
-		strv_free(arches);
+		kl_strv_free(arches);
 		free(osdir);
 	}
-	strv_free(versions);
+	kl_strv_free(versions);
 	free(iso);
 	free(root);
 	return removed;
@@ -273,7 +266,7 @@ kl_image_bundle_scan(const char *dir, int hash, struct kl_bundle_archive **out, 
 	}
 	rc = 0;
 out:
-	strv_free(names);
+	kl_strv_free(names);
 	if (rc != 0) {
 		kl_image_bundle_free(*out, count);
 		*out = NULL;

@@ -8,6 +8,7 @@
 #include "kubelaunch/fs.h"
 #include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "pki.h"
 
@@ -115,14 +116,6 @@ kl_certs_ensure_ca(const char *home, struct kl_err *err)
 	return rc;
 }
 
-static void
-strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Same SAN set as wanted? */
 static int
 same_sans(X509 *cert, const struct kl_pki_req *req, struct kl_err *err)
@@ -145,8 +138,8 @@ same_sans(X509 *cert, const struct kl_pki_req *req, struct kl_err *err)
 			kl_debug("certs:   want %s", want[i]);
 	}
 out:
-	strv_free(have);
-	strv_free(want);
+	kl_strv_free(have);
+	kl_strv_free(want);
 	return same;
 }
 
@@ -304,7 +297,7 @@ kl_certs_ensure(const struct kl_certs_params *p, struct kl_certs *out, struct kl
 		size_t n;
 		int bad = kl_pki_sans_want(dns, ips, &want, &n, err);
 
-		strv_free(want);
+		kl_strv_free(want);
 		if (bad)
 			goto out;
 	}

@@ -153,6 +153,9 @@ stop_kubernetes(struct kl_cluster *c, int reset, struct kl_err *err)
 	     !json_is_true(json_object_get(c->machine->state, "ServicesStarted"))) ||
 	    kl_driver_state(c->machine, &st, err) != 0 || st != KL_STATE_RUNNING)
 		return 0;
+	/* This host's Kubernetes belongs to another profile now: not ours to stop. */
+	if ((c->machine->driver->caps & KL_CAP_HOST) && kl_host_owner(c->home, c->profile.name) < 0)
+		return 0;
 	if ((r = kl_cluster_connect(c, 30000, err)) == NULL)
 		return -1;
 	rc = kl_kubernetes_stop(c, r, reset, err);
@@ -257,6 +260,16 @@ kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_er
 	int rc = -1;
 
 	damaged_drivers(home, name, drivers);
+	/* The none driver's machine is this host, its paths fixed: its record is enough. */
+	if (drivers[1] && strcmp(drivers[1], "none") == 0 && (!drivers[0] || strcmp(drivers[0], "none") == 0)) {
+		struct kl_cluster c = { .home = home, .profile = { kl_xstrdup(name), json_object() } };
+
+		c.machine = kl_machine_new(home, name, kl_driver_find("none"));
+		kl_cluster_spec(&c);
+		rc = kl_machine_load_state(c.machine, err) == 0 ? kl_cluster_delete(&c, err) : -1;
+		kl_cluster_release(&c);
+		goto out;
+	}
 	for (int i = 0; i < 2; i++)
 		if (drivers[i] && strcmp(drivers[i], "qemu") != 0 && kl_is_dir(mdir)) {
 			kl_err_set(err, KL_R_CONFIG_CORRUPT,
@@ -265,7 +278,7 @@ kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_er
 				   name, why->msg, drivers[i]);
 			goto out;
 		}
-	if (kl_host_owned_by(home, name)) {
+	if (kl_host_owner(home, name) > 0) {
 		kl_err_set(err, KL_R_CONFIG_CORRUPT,
 			   "cannot delete '%s' safely: %s; the Kubernetes on this host is recorded as its own "
 			   "and cannot be stopped without that file: fix or move the file, then delete again",

@@ -111,14 +111,6 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 		goto out;
 	if (boot_machine(c, o, err) != 0)
 		goto out;
-	/* From here a machine that is not a VM runs services of ours: delete stops them even
-	 * when the start fails before kubeadm is done. */
-	if (!(m->driver->caps & KL_CAP_VM) && !o->no_kubernetes) {
-		json_object_set_new(m->state, "ServicesStarted", json_true());
-		if (kl_machine_save_state(m, err) != 0 ||
-		    ((m->driver->caps & KL_CAP_HOST) && kl_host_claim(c->home, m->name, err) != 0))
-			goto out;
-	}
 	if (!(m->driver->caps & KL_CAP_HOST)) {
 		memset(&ep, 0, sizeof(ep));
 		if (kl_driver_ssh_endpoint(m, &ep, err) != 0)
@@ -127,6 +119,14 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	}
 	if ((r = kl_cluster_connect(c, o->wait_timeout_ms, err)) == NULL)
 		goto out;
+	/* From here a machine that is not a VM runs services of ours: delete stops them even
+	 * when the start fails before kubeadm is done. */
+	if (!(m->driver->caps & KL_CAP_VM) && !o->no_kubernetes) {
+		json_object_set_new(m->state, "ServicesStarted", json_true());
+		if (kl_machine_save_state(m, err) != 0 ||
+		    ((m->driver->caps & KL_CAP_HOST) && kl_host_claim(c->home, m->name, err) != 0))
+			goto out;
+	}
 	if (o->no_kubernetes) {
 		STEP(o, "Done", "🏄", "Done! The machine \"%s\" is running without Kubernetes", m->name);
 	} else {

@@ -79,3 +79,19 @@ KL_TEST(purge_only_a_home_kubelaunch_made)
 	free(note);
 	free(cache);
 }
+
+KL_TEST(atomic_write_removes_what_a_killed_writer_left)
+{
+	char *path = kl_xasprintf("%s/state.json", kl_unit_tmpdir()), *stale = NULL;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	stale = kl_xasprintf("%s.tmp.%d", path, (int)child);
+	CHECK_INT(kl_write_file_atomic(stale, "{", 1, 0600, NULL), 0);
+	CHECK_INT(kl_write_file_atomic(path, "{}", 2, 0600, NULL), 0);
+	CHECK(!kl_path_exists(stale));
+	free(stale);
+	free(path);
+}

@@ -104,19 +104,23 @@ int kl_cluster_stop(struct kl_cluster *c, struct kl_err *err);
 int kl_cluster_delete(struct kl_cluster *c, struct kl_err *err);
 /* Delete a profile that cannot be opened (`why`: its config.json or state.json is
  * corrupt, names an unknown driver, or only the machine directory is left). A QEMU
- * found by the machine's pid file is stopped; a machine of another driver, or a
- * host cluster recorded as this profile's, cannot be stopped without the files: that
- * is CONFIG_CORRUPT naming the file, and nothing is touched. Our kubeconfig entries go. */
+ * found by the machine's pid file is stopped; a none machine whose state.json reads
+ * is deleted as usual (the host's paths are fixed); a machine of another driver
+ * cannot be stopped without the files: that is CONFIG_CORRUPT naming the file, and
+ * nothing is touched. Our kubeconfig entries go. */
 int kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_err *why, struct kl_err *err);
 
 /* This host's Kubernetes (the none driver, src/cluster/host.c). kl_host_check: a host
  * that runs a kubelet, control plane or admin.conf which is not `profile` of `home`
  * (as KL_NODE_DIR/owner.json records; `legacy_ours`: the profile's machine says it
  * ran kubeadm before owners were recorded) is HOST_CLUSTER_FOREIGN saying what runs,
- * whose it is and how to remove it. kl_host_claim records the owner. */
+ * whose it is and how to remove it. kl_host_claim records the owner; delete and stop
+ * leave alone a host recorded as someone else's. */
 int kl_host_check(const char *home, const char *profile, int legacy_ours, struct kl_err *err);
 int kl_host_claim(const char *home, const char *profile, struct kl_err *err);
-int kl_host_owned_by(const char *home, const char *profile);
+/* 1: the host's Kubernetes is recorded as `profile` of `home`'s; -1: as someone else's;
+ * 0: no record. */
+int kl_host_owner(const char *home, const char *profile);
 
 /* What `status` reports. Each part is Running, Stopped, Nonexistent, Error ... and
  * the kubeconfig Configured or Misconfigured; "" where it does not apply

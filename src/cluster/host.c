@@ -107,13 +107,13 @@ owner_is(json_t *o, const char *home, const char *profile)
 }
 
 int
-kl_host_owned_by(const char *home, const char *profile)
+kl_host_owner(const char *home, const char *profile)
 {
 	json_t *o = read_owner();
-	int same = owner_is(o, home, profile);
+	int who = o == NULL ? 0 : owner_is(o, home, profile) ? 1 : -1;
 
 	json_decref(o);
-	return same;
+	return who;
 }
 
 int

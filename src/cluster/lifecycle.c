@@ -112,14 +112,6 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 		goto out;
 	if (boot_machine(c, o, err) != 0)
 		goto out;
-	/* From here a machine that is not a VM runs services of ours: delete stops them even
-	 * when the start fails before kubeadm is done. */
-	if (!(m->driver->caps & KL_CAP_VM) && !o->no_kubernetes) {
-		json_object_set_new(c->state, "ServicesStarted", json_true());
-		if (kl_cluster_save_state(c, err) != 0 ||
-		    ((m->driver->caps & KL_CAP_HOST) && kl_host_claim(c->home, m->name, err) != 0))
-			goto out;
-	}
 	if (!(m->driver->caps & KL_CAP_HOST)) {
 		memset(&ep, 0, sizeof(ep));
 		if (kl_driver_ssh_endpoint(m, &ep, err) != 0)
@@ -128,6 +120,14 @@ kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *e
 	}
 	if ((r = kl_cluster_connect(c, o->wait_timeout_ms, err)) == NULL)
 		goto out;
+	/* From here a machine that is not a VM runs services of ours: delete stops them even
+	 * when the start fails before kubeadm is done. */
+	if (!(m->driver->caps & KL_CAP_VM) && !o->no_kubernetes) {
+		json_object_set_new(c->state, "ServicesStarted", json_true());
+		if (kl_cluster_save_state(c, err) != 0 ||
+		    ((m->driver->caps & KL_CAP_HOST) && kl_host_claim(c->home, m->name, err) != 0))
+			goto out;
+	}
 	if (o->no_kubernetes) {
 		STEP(o, "Done", "🏄", "Done! The machine \"%s\" is running without Kubernetes", m->name);
 	} else {
@@ -153,6 +153,9 @@ stop_kubernetes(struct kl_cluster *c, int reset, struct kl_err *err)
 	if ((!json_is_true(json_object_get(c->state, "KubeadmDone")) &&
 	     !json_is_true(json_object_get(c->state, "ServicesStarted"))) ||
 	    kl_driver_state(c->machine, &st, err) != 0 || st != KL_STATE_RUNNING)
+		return 0;
+	/* This host's Kubernetes belongs to another profile now: not ours to stop. */
+	if ((c->machine->driver->caps & KL_CAP_HOST) && kl_host_owner(c->home, c->profile.name) < 0)
 		return 0;
 	if ((r = kl_cluster_connect(c, 30000, err)) == NULL)
 		return -1;
@@ -258,6 +261,16 @@ kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_er
 	int rc = -1;
 
 	damaged_drivers(home, name, drivers);
+	/* The none driver's machine is this host, its paths fixed: its record is enough. */
+	if (drivers[1] && strcmp(drivers[1], "none") == 0 && (!drivers[0] || strcmp(drivers[0], "none") == 0)) {
+		struct kl_cluster c = { .home = home, .profile = { kl_xstrdup(name), json_object() } };
+
+		c.machine = kl_machine_new(home, name, kl_driver_find("none"));
+		kl_cluster_spec(&c);
+		rc = kl_machine_load_state(c.machine, err) == 0 ? kl_cluster_delete(&c, err) : -1;
+		kl_cluster_release(&c);
+		goto out;
+	}
 	for (int i = 0; i < 2; i++)
 		if (drivers[i] && strcmp(drivers[i], "qemu") != 0 && kl_is_dir(mdir)) {
 			kl_err_set(err, KL_R_CONFIG_CORRUPT,
@@ -266,7 +279,7 @@ kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_er
 				   name, why->msg, drivers[i]);
 			goto out;
 		}
-	if (kl_host_owned_by(home, name)) {
+	if (kl_host_owner(home, name) > 0) {
 		kl_err_set(err, KL_R_CONFIG_CORRUPT,
 			   "cannot delete '%s' safely: %s; the Kubernetes on this host is recorded as its own "
 			   "and cannot be stopped without that file: fix or move the file, then delete again",

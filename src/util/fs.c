@@ -118,9 +118,18 @@ int
 kl_write_file_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
 			   struct kl_err *err)
 {
-	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid()), *dir = kl_xstrdup(path), *slash;
 	int fd, rc = -1;
 
+	/* What a killed writer of this file left goes first. */
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		char *prefix = kl_xasprintf("%s.tmp.", slash + 1);
+
+		*slash = '\0';
+		kl_remove_stale_temp_files(*dir ? dir : "/", prefix, NULL);
+		free(prefix);
+	}
+	free(dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);

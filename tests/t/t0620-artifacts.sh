@@ -301,8 +301,9 @@ test_expect_success 'the next fetch removes what a killed one left, then complet
 test_expect_success 'the first SIGTERM ends a wait for the profile lock: exit 2 at once' '
 	mkdir -p "$KUBELAUNCH_HOME/profiles" &&
 	{ python3 "$TRASH/hold.py" "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" & } && holder=$! && test_track_pid "$holder" &&
-	sleep 0.3 &&
-	{ kubelaunch start --dry-run >wait.out 2>&1 & } && pid=$! && test_track_pid "$pid" &&
+	for _ in $(seq 100); do flock -n "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" true || break; sleep 0.05; done &&
+	! flock -n "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" true &&
+	{ kubelaunch stop >wait.out 2>&1 & } && pid=$! && test_track_pid "$pid" &&
 	for _ in $(seq 100); do grep -q "Waiting for another" wait.out && break; sleep 0.05; done &&
 	grep -q "Waiting for another" wait.out &&
 	t0=$(date +%s%N) && kill -TERM "$pid" && rc=0 && { wait "$pid" || rc=$?; } &&

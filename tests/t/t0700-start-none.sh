@@ -34,6 +34,17 @@ test_expect_success 'start brings up a cluster; the real kubectl uses the writte
 	jq -e "has(\"KubeadmDone\") or has(\"NodeIP\") | not" "$KUBELAUNCH_HOME/machines/kubelaunch/state.json"
 '
 
+test_expect_success 'a start from another KUBELAUNCH_HOME is refused at once: what runs and whose it is' '
+	t0=$(date +%s) &&
+	test_expect_code 35 env KUBELAUNCH_HOME="$TRASH/second-home" kubelaunch start --driver=none \
+		--kubernetes-version $KL_TB_VERSION --binary-mirror $MIRROR 2>err &&
+	test $(( $(date +%s) - t0 )) -lt 30 && cat err &&
+	grep -q "HOST_CLUSTER_FOREIGN" err && grep -q "kubelet (pid [0-9]*)" err &&
+	grep -q "/etc/kubernetes/admin.conf" err &&
+	grep -q "belongs to profile .kubelaunch. of KUBELAUNCH_HOME=$KUBELAUNCH_HOME" err &&
+	test ! -e "$TRASH/second-home/profiles/kubelaunch" && kubelaunch status
+'
+
 test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '
 	dig +short @10.96.0.10 kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1
 '

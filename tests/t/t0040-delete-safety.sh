@@ -95,6 +95,14 @@ test_expect_success 'a damaged profile of a machine kubelaunch cannot stop witho
 	rm -rf "$KUBELAUNCH_HOME/profiles/box" "$KUBELAUNCH_HOME/machines/box"
 '
 
+test_expect_success 'a none profile whose config.json is gone is deleted from its machine record' '
+	profile host none && rm "$KUBELAUNCH_HOME/profiles/host/config.json" && kubeconfig host &&
+	kubelaunch delete -p host >out 2>&1 &&
+	grep -q "profile .host. not found: deleting what is left" out &&
+	test ! -e "$KUBELAUNCH_HOME/machines/host" && test ! -e "$KUBELAUNCH_HOME/profiles/host" &&
+	! grep -q "name: host" "$HOME/.kube/config"
+'
+
 test_expect_success 'a QEMU of another machine named by a stale pid file is left alone' '
 	profile other qemu && qemu_for other && pid=$(cat "$KUBELAUNCH_HOME/machines/other/qemu.pid") &&
 	profile dev qemu && echo "$pid" >"$KUBELAUNCH_HOME/machines/dev/qemu.pid" &&

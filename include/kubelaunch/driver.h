@@ -48,6 +48,9 @@ struct kl_machine_spec {
 	int isolated;         /* qemu: no traffic from the guest leaves the host */
 	struct kl_share shares[KL_SHARES_MAX]; /* given to the machine when it boots */
 	int nshares;
+	/* Drivers with KL_CAP_DISK_BASE: a read-only raw image a new data disk starts from
+	 * (a copy-on-write qcow2 overlay over it: the preload), or NULL for a blank disk. */
+	char *disk_base;
 };
 
 /* One machine: its spec, its directory and what the driver recorded (state.json:
@@ -84,6 +87,7 @@ enum {
 	KL_CAP_HOST = 1 << 1,        /* the host itself (none) */
 	KL_CAP_AUTO = 1 << 2,        /* may be chosen when --driver is not given */
 	KL_CAP_SHARE = 1 << 3,       /* boots with spec.shares, read-only, and records them */
+	KL_CAP_DISK_BASE = 1 << 4,   /* a new data disk can start from spec.disk_base */
 };
 
 struct kl_driver_ops {

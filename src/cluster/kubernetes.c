@@ -107,6 +107,8 @@ kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err
 		if (kl_image_bundle_scan(o->image_bundle, 0, &a, &n, err) != 0)
 			goto out;
 		kl_image_bundle_free(a, n);
+		if (o->preload)
+			kl_k8s_preload(c, o);
 	}
 	kl_k8s_share_inputs(c->machine, o);
 	rc = 0;
@@ -121,6 +123,7 @@ kl_start_opts_release(struct kl_start_opts *o)
 	free(o->kubernetes_version);
 	for (int i = 0; i < 3; i++)
 		free(o->binaries[i]);
+	free(o->preload_root);
 }
 
 /* cgroup version, systemd, and the node's address. */
@@ -300,6 +303,8 @@ runtime(struct k8s *k, struct kl_err *err)
 		 * that delete takes them away with everything else it put on this host. */
 		rt.root = KL_NODE_DIR "/containerd";
 		rt.state = "/run/kubelaunch/containerd";
+		if (kl_k8s_preload_install(k, rt.root, err) != 0)
+			goto out;
 	}
 	kl_node_containerd_config(&rt, &conf);
 	if (k->systemd) {

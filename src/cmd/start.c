@@ -37,6 +37,7 @@ static const struct kl_opt opts[] = {
 	{ "ssh-port", 0, KL_OPT_INT, "PORT", "the SSH port (ssh driver)", "22" },
 	{ "binary-mirror", 0, KL_OPT_STRING, "URL", "where kubeadm, kubelet and kubectl come from (the official layout)", "https://dl.k8s.io/release" },
 	{ "image-bundle", 0, KL_OPT_STRING, "DIR", "a directory of image archives to import instead of pulling", NULL },
+	{ "preload", 0, KL_OPT_BOOL, NULL, "start from the image bundle as a ready containerd store built once on the host (--preload=false: import the archives)", "true" },
 	{ "image-repository", 0, KL_OPT_STRING, "REPO", "where Kubernetes' images come from", "registry.k8s.io" },
 	{ "extra-config", 0, KL_OPT_LIST, "COMPONENT.KEY=VALUE", "extra settings for apiserver, controller-manager, scheduler, etcd, kubelet, kube-proxy", NULL },
 	{ "feature-gates", 0, KL_OPT_STRING, "A=true,B=false", "Kubernetes feature gates", NULL },
@@ -378,6 +379,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.download_only = kl_args_bool(&ctx->args, "download-only");
 	so.binary_mirror = kl_args_str(&ctx->args, "binary-mirror", kl_json_str(cfg_defaults, "binary-mirror"));
 	so.image_bundle = kl_args_str(&ctx->args, "image-bundle", kl_json_str(cfg_defaults, "image-bundle"));
+	so.preload = !kl_args_has(&ctx->args, "preload") || kl_args_bool(&ctx->args, "preload");
 	so.image_repository = kl_args_str(&ctx->args, "image-repository", kl_json_str(cfg_defaults, "image-repository"));
 	so.feature_gates = kl_args_str(&ctx->args, "feature-gates", NULL);
 	so.cert_expiration_ms = kl_args_int(&ctx->args, "cert-expiration", kl_json_int(cfg_defaults, "cert-expiration", 0));

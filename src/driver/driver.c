@@ -226,6 +226,7 @@ kl_machine_free(struct kl_machine *m)
 	free(m->name);
 	free(m->dir);
 	free(m->spec.iso_path);
+	free(m->spec.disk_base);
 	free(m->spec.libvirt_uri);
 	free(m->spec.ssh_ip);
 	free(m->spec.ssh_user);

@@ -101,8 +101,8 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 		      struct kl_strbuf *xml)
 {
 	struct kl_strbuf pubkey = KL_STRBUF_INIT;
-	const char *mac = kl_json_str(m->state, "MAC");
-	char *keypath = kl_machine_path(m, "id_ed25519.pub");
+	const char *mac = kl_json_str(m->state, "MAC"), *format;
+	char *keypath = kl_machine_path(m, "id_ed25519.pub"), *disk;
 
 	kl_read_file(keypath, &pubkey, NULL);
 	kl_strbuf_rtrim(&pubkey);
@@ -125,8 +125,12 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 	xml_text(xml, "      <source file='", m->spec.iso_path ? m->spec.iso_path : "", "'/>\n");
 	kl_strbuf_addstr(xml, "      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n"
 			      "    <disk type='file' device='disk'>\n"
-			      "      <driver name='qemu' type='raw' cache='unsafe' discard='unmap'/>\n");
-	xml_text(xml, "      <source file='", m->dir, "/disk.raw'/>\n");
+			      "      <driver name='qemu' type='");
+	disk = kl_vm_disk(m, &format);
+	kl_strbuf_addstr(xml, format);
+	kl_strbuf_addstr(xml, "' cache='unsafe' discard='unmap'/>\n");
+	xml_text(xml, "      <source file='", disk, "'/>\n");
+	free(disk);
 	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
 			      "    <interface type='network'>\n      <source network='default'/>\n"
 			      "      <model type='virtio'/>\n    </interface>\n"
@@ -530,7 +534,7 @@ const struct kl_driver_ops kl_driver_kvm2 = {
 	.name = "kvm2",
 	.alias = "libvirt",
 	.priority = 40,
-	.caps = KL_CAP_VM | KL_CAP_AUTO,
+	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_DISK_BASE,
 	.health = health,
 	.create = create,
 	.start = start,

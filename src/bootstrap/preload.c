@@ -97,15 +97,18 @@ preload_key(const char *bundle, const struct kl_bundle_archive *a, size_t n, con
 static int
 import_all(const char *dir, const char *root, const struct kl_bundle_archive *a, size_t n, struct kl_err *err)
 {
-	char *conf = kl_xasprintf("%s/containerd.toml", dir), *sock = kl_xasprintf("%s/run/containerd.sock", dir);
-	char *state = kl_xasprintf("%s/run/state", dir), *logp = kl_xasprintf("%s/containerd.log", dir);
+	/* A socket path has at most 104 bytes: the socket and state live in a short
+	 * temporary directory, not in the cache. */
+	char run_dir[] = "/tmp/kl-preload-XXXXXX";
+	char *conf = kl_xasprintf("%s/containerd.toml", dir), *sock = NULL, *state = NULL;
+	char *logp = kl_xasprintf("%s/containerd.log", dir);
 	const char *const cargv[] = { "containerd", "--config", conf, NULL };
-	const char *const probe[] = { "ctr", "--address", sock, "version", NULL };
+	const char *probe[] = { "ctr", "--address", NULL, "version", NULL };
 	/* As many imports at once as the host has cores (each hashes and unpacks on one). */
-	const char *const head[] = {
+	const char *head[] = {
 		"sh", "-c", "s=$1; shift; printf '%s\\0' \"$@\" | xargs -0 -n 1 -P \"$(nproc)\" "
 			    "ctr --address \"$s\" -n k8s.io images import --digests",
-		"sh", sock, NULL,
+		"sh", NULL, NULL,
 	};
 	const char **iargv = kl_xcalloc(n + 6, sizeof(*iargv));
 	struct kl_node_runtime rt = { .no_cri = 1 };
@@ -114,6 +117,13 @@ import_all(const char *dir, const char *root, const struct kl_bundle_archive *a,
 	int rc = -1, up = 0;
 	size_t k = 0;
 
+	if (mkdtemp(run_dir) == NULL) {
+		kl_err_errno(err, KL_R_HOST_IO, "cannot make a directory for the preload's containerd");
+		goto out;
+	}
+	sock = kl_xasprintf("%s/containerd.sock", run_dir);
+	probe[2] = head[4] = sock;
+	state = kl_xasprintf("%s/state", run_dir);
 	rt.root = root;
 	rt.state = state;
 	rt.address = sock;
@@ -140,7 +150,7 @@ import_all(const char *dir, const char *root, const struct kl_bundle_archive *a,
 	if (!up) {
 		char tail[512];
 
-		kl_file_tail(logp, 3, tail, sizeof(tail));
+		kl_file_tail(logp, 1, tail, sizeof(tail));
 		kl_err_set(err, KL_R_RUNTIME_IMAGE, "the preload's containerd did not come up: %s", tail);
 		goto out;
 	}
@@ -162,6 +172,8 @@ out:
 			waitpid(pid, NULL, 0);
 		}
 	}
+	if (sock)
+		kl_remove_tree(run_dir, NULL);
 	kl_strbuf_release(&toml);
 	free(iargv);
 	free(conf);
@@ -205,7 +217,7 @@ kl_preload_get(const char *home, const char *bundle, struct kl_preload *p, int *
 {
 	struct kl_bundle_archive *a = NULL;
 	char key[KL_SHA256_HEX], *version = NULL, *dir = NULL, *complete = NULL, *lockp = NULL, *tree = NULL;
-	char *root = NULL, *run_dir = NULL;
+	char *root = NULL;
 	size_t n = 0;
 	int lock = -1, rc = -1;
 
@@ -235,9 +247,7 @@ kl_preload_get(const char *home, const char *bundle, struct kl_preload *p, int *
 		/* What a killed build left. */
 		tree = kl_xasprintf("%s/tree", dir);
 		root = kl_xasprintf("%s/var/lib/containerd", tree);
-		run_dir = kl_xasprintf("%s/run", dir);
 		if (kl_remove_tree(tree, err) != 0 || import_all(dir, root, a, n, err) != 0 ||
-		    kl_remove_tree(run_dir, err) != 0 ||
 		    write_manifest(dir, bundle, a, n, version, err) != 0 ||
 		    kl_write_file_atomic(complete, "", 0, 0644, err) != 0)
 			goto out;
@@ -249,7 +259,6 @@ kl_preload_get(const char *home, const char *bundle, struct kl_preload *p, int *
 out:
 	kl_unlock(lock);
 	kl_image_bundle_free(a, n);
-	free(run_dir);
 	free(root);
 	free(tree);
 	free(lockp);

@@ -32,6 +32,12 @@ test_expect_success 'start brings up a cluster; the real kubectl uses the writte
 	cluster_is_up
 '
 
+test_expect_success 'its containerd started from the preload built by --download-only: nothing imported' '
+	grep -q "Using the preloaded images (" out &&
+	grep -q "All [0-9]* images of .* are in containerd already" out &&
+	! grep -q "Importing" out
+'
+
 test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '
 	dig +short @10.96.0.10 kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1
 '

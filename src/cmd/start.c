@@ -51,7 +51,7 @@ static const struct kl_opt opts[] = {
 	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
 	{ "wait", 0, KL_OPT_LIST, "TARGET,...", "what to wait for after the API server: apiserver, system_pods, default_sa, node_ready, kubelet, dns, all or none", "all" },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "how long to wait for the machine and its components", "6m" },
-	{ "network", 0, KL_OPT_STRING, "builtin|isolated", "the qemu driver's user-mode network: builtin lets the machine reach out through the host; isolated keeps all its traffic inside (the forwards still work)", "builtin" },
+	{ "network", 0, KL_OPT_STRING, "builtin|isolated", "the VM's network: builtin lets the machine reach out through the host; isolated keeps all its traffic inside this host (qemu: the forwards still work; kvm2: no NAT network, only the machine's own)", "builtin" },
 	{ "cni", 0, KL_OPT_STRING, "auto|bridge|FILE", "the pod network: the bridge CNI, or a manifest applied with kubectl after init", "auto" },
 	{ "dry-run", 0, KL_OPT_BOOL, NULL, "print the steps, the settings and kubeadm.yaml; create, download and change nothing", NULL },
 	{ "force", 0, KL_OPT_BOOL, NULL, "turn the driver's health check and the resource checks into warnings", NULL },

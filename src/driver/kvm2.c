@@ -131,10 +131,13 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 	kl_strbuf_addstr(xml, "' cache='unsafe' discard='unmap'/>\n");
 	xml_text(xml, "      <source file='", disk, "'/>\n");
 	free(disk);
-	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
-			      "    <interface type='network'>\n      <source network='default'/>\n"
-			      "      <model type='virtio'/>\n    </interface>\n"
-			      "    <interface type='network'>\n");
+	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+	/* libvirt's NAT network is the way out; an isolated machine has only its own network,
+	 * which forwards nothing. */
+	if (!m->spec.isolated)
+		kl_strbuf_addstr(xml, "    <interface type='network'>\n      <source network='default'/>\n"
+				      "      <model type='virtio'/>\n    </interface>\n");
+	kl_strbuf_addstr(xml, "    <interface type='network'>\n");
 	xml_text(xml, "      <source network='", network, "'/>\n");
 	xml_text(xml, "      <mac address='", mac ? mac : "52:54:00:00:00:01", "'/>\n");
 	kl_strbuf_addstr(xml, "      <model type='virtio'/>\n    </interface>\n    <serial type='file'>\n");
@@ -217,7 +220,7 @@ ensure_network(virConnectPtr c, struct kl_machine *m, struct kl_err *err)
 		goto out;
 	}
 	/* The NAT network gives the machine its way out; start it when it is defined. */
-	{
+	if (!m->spec.isolated) {
 		virNetworkPtr def = kl_virt.virNetworkLookupByName(c, "default");
 		if (def == NULL) {
 			kl_err_set(err, KL_R_NET, "libvirt has no 'default' network: define it (virsh net-define "

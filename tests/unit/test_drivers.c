@@ -81,7 +81,9 @@ KL_TEST(preloaded_disk_is_a_qcow2_overlay)
 	kl_machine_free(m);
 	m = sample("kvm2");
 	json_object_set_new(m->state, "DiskBase", json_string("/cache/preload/k/data-20480m.raw"));
+	m->spec.isolated = 1;
 	kl_libvirt_domain_xml(m, "qemu", "kl-dev", &xml);
+	CHECK(strstr(xml.buf, "network='default'") == NULL); /* no way out */
 	CHECK(strstr(xml.buf, "<driver name='qemu' type='qcow2' cache='unsafe' discard='unmap'/>") != NULL);
 	CHECK(strstr(xml.buf, "/disk.qcow2'/>") != NULL);
 	kl_strbuf_release(&xml);

@@ -121,6 +121,9 @@ int kl_driver_check(const struct kl_driver_ops *d, struct kl_err *err);
 
 /* Ask for host directory `host` to be shared as `tag` at the machine's next boot. */
 void kl_machine_share(struct kl_machine *m, const char *tag, const char *host);
+/* For drivers with KL_CAP_SHARE, at boot: spec.shares are what this boot shares
+ * (state.json's "Shares", which kl_machine_shared reads). */
+void kl_machine_record_shares(struct kl_machine *m);
 /* The tag under which the running machine shares `host`, or NULL (not shared at its
  * last boot, or a driver without KL_CAP_SHARE). */
 const char *kl_machine_shared(const struct kl_machine *m, const char *host);

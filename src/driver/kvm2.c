@@ -132,6 +132,14 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 	xml_text(xml, "      <source file='", disk, "'/>\n");
 	free(disk);
 	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+	/* Host directories, read-only over 9p (squash: QEMU's security_model=none), as the
+	 * qemu driver's -virtfs. */
+	for (int i = 0; i < m->spec.nshares; i++) {
+		kl_strbuf_addstr(xml, "    <filesystem type='mount' accessmode='squash'>\n");
+		xml_text(xml, "      <source dir='", m->spec.shares[i].host, "'/>\n");
+		xml_text(xml, "      <target dir='", m->spec.shares[i].tag, "'/>\n");
+		kl_strbuf_addstr(xml, "      <readonly/>\n    </filesystem>\n");
+	}
 	/* libvirt's NAT network is the way out; an isolated machine has only its own network,
 	 * which forwards nothing. */
 	if (!m->spec.isolated)
@@ -276,6 +284,9 @@ create(struct kl_machine *m, struct kl_err *err)
 	}
 	json_object_set_new(m->state, "LibvirtURI", json_string(uri_of(m)));
 	json_object_set_new(m->state, "Network", json_string(net));
+	/* The domain keeps the shares it was defined with: a later start that asks for
+	 * other directories finds them not shared and copies instead. */
+	kl_machine_record_shares(m);
 	rc = kl_machine_save_state(m, err);
 out:
 	if (d)
@@ -537,7 +548,7 @@ const struct kl_driver_ops kl_driver_kvm2 = {
 	.name = "kvm2",
 	.alias = "libvirt",
 	.priority = 40,
-	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_DISK_BASE,
+	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_SHARE | KL_CAP_DISK_BASE,
 	.health = health,
 	.create = create,
 	.start = start,

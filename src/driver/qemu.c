@@ -184,17 +184,6 @@ pick_port(struct kl_machine *m, const char *key, struct kl_err *err)
 	return port;
 }
 
-/* What this boot shares, for kl_machine_shared(). */
-static void
-record_shares(struct kl_machine *m)
-{
-	json_t *shares = json_object();
-
-	for (int i = 0; i < m->spec.nshares; i++)
-		json_object_set_new(shares, m->spec.shares[i].tag, json_string(m->spec.shares[i].host));
-	json_object_set_new(m->state, "Shares", shares);
-}
-
 static int
 start(struct kl_machine *m, struct kl_err *err)
 {
@@ -232,7 +221,7 @@ start(struct kl_machine *m, struct kl_err *err)
 		goto out;
 	}
 	json_object_set_new(m->state, "PID", json_integer(kl_pidfile_read(pidfile)));
-	record_shares(m);
+	kl_machine_record_shares(m);
 	rc = kl_machine_save_state(m, err);
 out:
 	kl_runner_free(local);

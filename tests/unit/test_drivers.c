@@ -82,8 +82,11 @@ KL_TEST(preloaded_disk_is_a_qcow2_overlay)
 	m = sample("kvm2");
 	json_object_set_new(m->state, "DiskBase", json_string("/cache/preload/k/data-20480m.raw"));
 	m->spec.isolated = 1;
+	kl_machine_share(m, "kl-binaries", "/srv/bin's");
 	kl_libvirt_domain_xml(m, "qemu", "kl-dev", &xml);
 	CHECK(strstr(xml.buf, "network='default'") == NULL); /* no way out */
+	CHECK(strstr(xml.buf, "<filesystem type='mount' accessmode='squash'>\n      <source dir='/srv/bin&apos;s'/>\n"
+			      "      <target dir='kl-binaries'/>\n      <readonly/>\n    </filesystem>\n") != NULL);
 	CHECK(strstr(xml.buf, "<driver name='qemu' type='qcow2' cache='unsafe' discard='unmap'/>") != NULL);
 	CHECK(strstr(xml.buf, "/disk.qcow2'/>") != NULL);
 	kl_strbuf_release(&xml);

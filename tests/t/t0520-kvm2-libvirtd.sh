@@ -25,7 +25,7 @@ test_when_finished "kubelaunch -p lv delete"
 
 if [ -x /usr/sbin/dnsmasq ]; then
 	test_expect_success 'start --no-kubernetes boots the image under libvirtd' '
-		kubelaunch -p lv start --driver=kvm2 --no-kubernetes --memory 2g --iso-url "file://$ISO" \
+		kubelaunch -p lv start --driver=kvm2 --network=isolated --no-kubernetes --memory 2g --iso-url "file://$ISO" \
 			--wait-timeout 8m >out 2>err &&
 		virsh domstate kl-lv | grep -q running &&
 		virsh net-info kl-lv | grep -q "Active: *yes" &&

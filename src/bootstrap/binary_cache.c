@@ -8,6 +8,7 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
@@ -65,7 +66,7 @@ version_newer_first(const void *a, const void *b)
 int
 kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
 {
-	char *root = kl_xasprintf("%s/cache/binaries", home);
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	char **versions = list_dir(root, "v*");
 	size_t count = 0;
 
@@ -84,8 +85,13 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				char *path = kl_xasprintf("%s/%s", dir, names[k]);
 				size_t len = strlen(names[k]);
 
-				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) || strstr(names[k], ".part.") ||
-				    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+				int pid = kl_temp_file_pid(names[k]);
+
+				/* A partial download shows while its process runs (kl_cache_clean
+				 * removes those of killed runs); other temporary files never. */
+				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) ||
+				    (pid > 0 && !strstr(names[k], ".part.")) || stat(path, &st) != 0 ||
+				    !S_ISREG(st.st_mode)) {
 					free(path);
 					continue;
 				}
@@ -94,6 +100,7 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
 				(*files)[count].path = path;
 				(*files)[count].size = (long long)st.st_size;
+				(*files)[count].partial_pid = pid;
 				count++;
 			}
 			strv_free(names);
@@ -108,6 +115,32 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 	strv_free(versions);
 	free(root);
 	return 0;
+}
+
+int
+kl_cache_clean(const char *home, long long *bytes)
+{
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL), *iso = kl_home_path(home, KL_HOME_ISO, NULL);
+	char **versions = list_dir(root, "v*");
+	int removed = kl_remove_stale_temp_files(iso, NULL, bytes);
+
+	for (size_t i = 0; versions[i]; i++) {
+		char *osdir = kl_xasprintf("%s/%s/linux", root, versions[i]);
+		char **arches = list_dir(osdir, "*");
+
+		for (size_t a = 0; arches[a]; a++) {
+			char *dir = kl_xasprintf("%s/%s", osdir, arches[a]);
+
+			removed += kl_remove_stale_temp_files(dir, NULL, bytes);
+			free(dir);
+		}
+		strv_free(arches);
+		free(osdir);
+	}
+	strv_free(versions);
+	free(iso);
+	free(root);
+	return removed;
 }
 
 void
@@ -136,6 +169,28 @@ tree_size(const char *home, const char *version)
 	return total;
 }
 
+/* The versions in the cache, "v1.36.0, v1.37.2", or "none". */
+static char *
+cached_versions(const char *home)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	struct kl_cache_file *files = NULL;
+	size_t n = 0;
+	const char *last = "";
+
+	kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i].version, last) == 0)
+			continue;
+		last = files[i].version;
+		kl_strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", last);
+	}
+	kl_cache_files_free(files, n);
+	if (sb.len == 0)
+		kl_strbuf_addstr(&sb, "none");
+	return kl_strbuf_detach(&sb, NULL);
+}
+
 int
 kl_cache_delete(const char *home, const char *version, long long *freed, struct kl_err *err)
 {
@@ -152,15 +207,15 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 			goto out;
 		}
 		canon = kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
-		path = kl_xasprintf("%s/cache/binaries/%s", home, canon);
+		path = kl_home_path(home, KL_HOME_BINARIES, canon, NULL);
 		if (!kl_is_dir(path)) {
-			char *known = kl_known_versions(home, "amd64");
-			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, known);
-			free(known);
+			char *cached = cached_versions(home);
+			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, cached);
+			free(cached);
 			goto out;
 		}
 	} else {
-		path = kl_xasprintf("%s/cache/binaries", home);
+		path = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	}
 	size = tree_size(home, canon);
 	if (kl_remove_tree(path, err) != 0)
@@ -172,29 +227,6 @@ out:
 	free(path);
 	free(canon);
 	return rc;
-}
-
-char *
-kl_known_versions(const char *home, const char *arch_name)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	struct kl_cache_file *files = NULL;
-	struct kl_artifacts_opts o = { home, NULL, arch_name, NULL, NULL };
-	size_t n = 0;
-	const char *last = "";
-
-	kl_strbuf_addstr(&sb, KL_K8S_DEFAULT_VERSION " (default)");
-	if (home)
-		kl_cache_list(home, &files, &n, NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(files[i].version, last) == 0)
-			continue;
-		last = files[i].version;
-		if (strcmp(last, KL_K8S_DEFAULT_VERSION) != 0 && kl_binaries_cached(&o, last))
-			kl_strbuf_addf(&sb, ", %s (cached)", last);
-	}
-	kl_cache_files_free(files, n);
-	return kl_strbuf_detach(&sb, NULL);
 }
 
 /* ---- image bundles ---- */

@@ -6,9 +6,40 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
+
+/* cluster.json next to the driver's state.json. A machine recorded before the two were
+ * separate keeps what the driver's record held of ours (read only). */
+static int
+load_state(struct kl_cluster *c, struct kl_err *err)
+{
+	static const char *const ours[] = { "KubeadmDone", "NodeIP", "ServicesStarted" };
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int missing = !kl_path_exists(path), rc;
+
+	json_decref(c->state);
+	c->state = NULL;
+	rc = kl_json_load_file(path, 1, &c->state, err);
+	for (size_t i = 0; rc == 0 && missing && i < KL_ARRAY_SIZE(ours); i++)
+		if (json_object_get(c->machine->state, ours[i]))
+			json_object_set(c->state, ours[i], json_object_get(c->machine->state, ours[i]));
+	free(path);
+	return rc;
+}
+
+int
+kl_cluster_save_state(struct kl_cluster *c, struct kl_err *err)
+{
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int rc = kl_json_save_file(path, c->state, 0644, err);
+
+	free(path);
+	return rc;
+}
 
 int
 kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err)
@@ -26,7 +57,9 @@ kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct
 		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "profile '%s' names an unknown driver '%s'", name, dname);
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	return kl_machine_load_state(c->machine, err);
+	if (kl_machine_load_state(c->machine, err) != 0)
+		return -1;
+	return load_state(c, err);
 }
 
 int
@@ -42,9 +75,9 @@ kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c
 	return 0;
 }
 
-void
+int
 kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
-		struct kl_cluster *c)
+		struct kl_cluster *c, struct kl_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->home = home;
@@ -53,16 +86,24 @@ kl_cluster_init(const char *home, const char *name, json_t *settings, const stru
 	json_object_set_new(settings, "Driver", json_string(d->name));
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done);
-	 * a state file that cannot be read starts afresh (the driver re-records it). */
-	if (kl_machine_load_state(c->machine, NULL) != 0)
-		kl_warn("ignoring the unreadable state of machine '%s'", name);
+	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done).
+	 * One whose record cannot be read may still run: starting afresh could boot a
+	 * second QEMU on the same disk. */
+	if (kl_machine_load_state(c->machine, err) != 0) {
+		if (err->reason != KL_R_CONFIG_CORRUPT)
+			kl_err_wrap(err, "cannot read the record of machine '%s'", name);
+		err->reason = KL_R_CONFIG_CORRUPT;
+		return -1;
+	}
+	return load_state(c, err);
 }
 
 void
 kl_cluster_release(struct kl_cluster *c)
 {
 	kl_profile_release(&c->profile);
+	json_decref(c->state);
+	c->state = NULL;
 	kl_machine_free(c->machine);
 	c->machine = NULL;
 }
@@ -79,12 +120,14 @@ kl_cluster_spec(struct kl_cluster *c)
 	struct kl_machine_spec *s = &c->machine->spec;
 	const struct kl_profile *p = &c->profile;
 
-	s->cpus = (int)kl_profile_int(p, "CPUs", 2);
-	s->memory_mib = kl_profile_int(p, "MemoryMiB", 4096);
-	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 20480);
-	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 8443);
-	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 22);
-	s->isolated = strcmp(kl_profile_str(p, "Network", "builtin"), "isolated") == 0;
+	/* The defaults are the settings table's (src/cmd/settings.c): start records every
+	 * one of these in the profile; 0 here is "not recorded". */
+	s->cpus = (int)kl_profile_int(p, "CPUs", 0);
+	s->memory_mib = kl_profile_int(p, "MemoryMiB", 0);
+	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 0);
+	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 0);
+	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 0);
+	s->isolated = strcmp(kl_profile_str(p, "Network", ""), "isolated") == 0;
 	free(s->iso_path);
 	s->iso_path = dup_or_null(kl_profile_str(p, "ISO", NULL));
 	free(s->libvirt_uri);
@@ -132,6 +175,10 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 			free(serial);
 			kl_err_set(err, KL_R_GUEST_BOOT, "'%s' stopped while booting (%s); the last lines of its "
 				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
+			return NULL;
+		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for ssh");
 			return NULL;
 		}
 		if (kl_now_ms() >= deadline) {

@@ -1,5 +1,5 @@
 /*
- * k8s.h: what the files of the Kubernetes start (kubernetes.c, node_files.c) share.
+ * k8s.h: what the files of the Kubernetes start (k8s.c, node_files.c, kubernetes.c) share.
  * Private to src/cluster.
  */
 #ifndef KL_CLUSTER_K8S_H
@@ -29,6 +29,8 @@ struct k8s {
 	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
 };
 
+/* k8s.c: the primitives; kubernetes.c and node_files.c use them, not each other
+ * (node_files.c is used by kubernetes.c only). */
 /* Run argv as root; a non-zero status is `reason`. kl_k8s_run takes the words as
  * NULL-terminated varargs. */
 int kl_k8s_runv(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res,

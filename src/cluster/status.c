@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeconfig.h"
@@ -25,25 +26,21 @@ static int
 apiserver_live(const struct kl_cluster *c, const char *server)
 {
 	char *url = kl_xasprintf("%s/livez", server);
-	char *dir = kl_xasprintf("%s/profiles/%s/certs", c->home, c->machine->name);
-	char *ca = kl_xasprintf("%s/certs/ca.crt", c->home), *crt = kl_xasprintf("%s/client.crt", dir);
-	char *key = kl_xasprintf("%s/client.key", dir);
+	struct kl_certs certs;
 	CURL *h = curl_easy_init();
 	long code = 0;
 
+	kl_certs_paths(c->home, c->machine->name, &certs);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CAINFO, ca);
-	curl_easy_setopt(h, CURLOPT_SSLCERT, crt);
-	curl_easy_setopt(h, CURLOPT_SSLKEY, key);
+	curl_easy_setopt(h, CURLOPT_CAINFO, certs.ca_crt);
+	curl_easy_setopt(h, CURLOPT_SSLCERT, certs.client_crt);
+	curl_easy_setopt(h, CURLOPT_SSLKEY, certs.client_key);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	if (curl_easy_perform(h) == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
-	free(key);
-	free(crt);
-	free(ca);
-	free(dir);
+	kl_certs_release(&certs);
 	free(url);
 	return code == 200;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
@@ -18,24 +19,21 @@ static int
 readd_entry(struct kl_ctx *ctx, const char *path, const char *server, struct kl_err *err)
 {
 	struct kl_kubeconfig_entry e = { .profile = ctx->profile, .server = server };
-	char *ca = kl_xasprintf("%s/certs/ca.crt", ctx->home);
-	char *crt = kl_xasprintf("%s/profiles/%s/certs/client.crt", ctx->home, ctx->profile);
-	char *key = kl_xasprintf("%s/profiles/%s/certs/client.key", ctx->home, ctx->profile);
+	struct kl_certs certs;
 	int rc = -1;
 
-	if (!kl_path_exists(ca) || !kl_path_exists(crt) || !kl_path_exists(key)) {
+	kl_certs_paths(ctx->home, ctx->profile, &certs);
+	if (!kl_path_exists(certs.ca_crt) || !kl_path_exists(certs.client_crt) || !kl_path_exists(certs.client_key)) {
 		kl_err_set(err, KL_R_K8S_KUBECONFIG, "'%s' has no cluster '%s' and the profile's certificates are "
 			   "missing: run 'kubelaunch start -p %s'", path, ctx->profile, ctx->profile);
 		goto out;
 	}
-	e.ca_path = ca;
-	e.cert_path = crt;
-	e.key_path = key;
+	e.ca_path = certs.ca_crt;
+	e.cert_path = certs.client_crt;
+	e.key_path = certs.client_key;
 	rc = kl_kubeconfig_merge(path, &e, 1, err);
 out:
-	free(key);
-	free(crt);
-	free(ca);
+	kl_certs_release(&certs);
 	return rc;
 }
 
@@ -44,25 +42,23 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_kubeconfig_info info = { 0 };
 	struct kl_endpoint ep = { .port = 0 };
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	const char *recorded;
 	char *path = NULL, *server = NULL;
 	int rc = -1, kubeconfig_ok, profile_ok;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	if (json_is_true(json_object_get(c.profile.cfg, "NoKubernetes"))) {
+	if (json_is_true(json_object_get(c->profile.cfg, "NoKubernetes"))) {
 		kl_err_set(err, KL_R_K8S, "'%s' runs no Kubernetes (--no-kubernetes): there is no context to "
 			   "update", ctx->profile);
 		goto out;
 	}
-	if (kl_driver_endpoint(c.machine, c.machine->spec.apiserver_port, &ep, err) != 0 ||
+	if (kl_driver_endpoint(c->machine, c->machine->spec.apiserver_port, &ep, err) != 0 ||
 	    kl_kubeconfig_path(&path, err) != 0)
 		goto out;
 	server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
 	if (kl_path_exists(path) && kl_kubeconfig_read(path, ctx->profile, &info, err) != 0)
 		goto out;
-	recorded = kl_profile_str(&c.profile, "APIServer", NULL);
+	recorded = kl_profile_str(&c->profile, "APIServer", NULL);
 	kubeconfig_ok = info.server && strcmp(info.server, server) == 0;
 	profile_ok = recorded && strcmp(recorded, server) == 0;
 	if (!kubeconfig_ok) {
@@ -71,8 +67,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 			goto out;
 	}
 	if (!profile_ok) {
-		json_object_set_new(c.profile.cfg, "APIServer", json_string(server));
-		if (kl_profile_save(ctx->home, &c.profile, err) != 0)
+		json_object_set_new(c->profile.cfg, "APIServer", json_string(server));
+		if (kl_profile_save(ctx->home, &c->profile, err) != 0)
 			goto out;
 	}
 	if (kubeconfig_ok && profile_ok)
@@ -88,7 +84,6 @@ out:
 	kl_kubeconfig_info_release(&info);
 	free(server);
 	free(path);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -99,6 +94,6 @@ const struct kl_cmd kl_cmd_update_context = {
 	.description = "After the machine's IP or forwarded port changed, sets the profile's cluster\n"
 		       "server in the kubeconfig (and the profile's record) to the API server's address\n"
 		       "as the driver reports it now. Only our cluster entry changes.",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NO_ARGS,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_RUNNING,
 	.run = run,
 };

@@ -11,6 +11,7 @@
 #include "kubelaunch/driver.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 
@@ -147,7 +148,7 @@ kl_machine_new(const char *home, const char *name, const struct kl_driver_ops *d
 	struct kl_machine *m = kl_xcalloc(1, sizeof(*m));
 
 	m->name = kl_xstrdup(name);
-	m->dir = kl_xasprintf("%s/machines/%s", home, name);
+	m->dir = kl_home_path(home, KL_HOME_MACHINES, name, NULL);
 	m->driver = d;
 	m->state = json_object();
 	return m;

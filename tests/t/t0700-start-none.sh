@@ -29,7 +29,9 @@ test_expect_success 'start --download-only fetches and verifies, and starts noth
 test_expect_success 'start brings up a cluster; the real kubectl uses the written kubeconfig' '
 	$START >out 2>err &&
 	grep -q "Done! kubectl is now configured to use \"kubelaunch\"" out &&
-	cluster_is_up
+	cluster_is_up &&
+	jq -e ".KubeadmDone == true and .ServicesStarted == true" "$KUBELAUNCH_HOME/machines/kubelaunch/cluster.json" &&
+	jq -e "has(\"KubeadmDone\") or has(\"NodeIP\") | not" "$KUBELAUNCH_HOME/machines/kubelaunch/state.json"
 '
 
 test_expect_success 'its containerd started from the preload built by --download-only: nothing imported' '

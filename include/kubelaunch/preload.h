@@ -42,4 +42,16 @@ int kl_preload_install(const struct kl_preload *p, const char *dst, struct kl_er
 
 void kl_preload_release(struct kl_preload *p);
 
+/* For `cache list`: each complete store, its archives, and the space it takes on disk
+ * (the store and its disk images, blocks allocated: the images are sparse). */
+struct kl_preload_entry {
+	char *key;
+	char *path;
+	int archives;
+	int disks;        /* data-*.raw images made of it */
+	long long bytes;
+};
+int kl_preload_list(const char *home, struct kl_preload_entry **out, size_t *n, struct kl_err *err);
+void kl_preload_entries_free(struct kl_preload_entry *e, size_t n);
+
 #endif

@@ -6,7 +6,9 @@
  * cache directory holds tree/var/lib/containerd, manifest.json, the ext4 images made
  * from the tree (data-<MiB>m.raw, read-only) and `complete`, written last.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/hash.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/driver.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/node.h"
@@ -231,7 +234,7 @@ kl_preload_get(const char *home, const char *bundle, struct kl_preload *p, int *
 	if (kl_image_bundle_scan(bundle, 0, &a, &n, err) != 0)
 		goto out;
 	preload_key(bundle, a, n, version, key);
-	dir = kl_xasprintf("%s/cache/preload/%s", home, key);
+	dir = kl_home_path(home, KL_HOME_PRELOAD, key, NULL);
 	complete = kl_xasprintf("%s/complete", dir);
 	lockp = kl_xasprintf("%s.lock", dir);
 	if (kl_path_exists(complete)) {
@@ -340,4 +343,78 @@ kl_preload_release(struct kl_preload *p)
 	free(p->root);
 	free(p->version);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- cache list ---- */
+
+static long long walked_bytes;
+
+static int
+add_blocks(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (type == FTW_F)
+		walked_bytes += (long long)st->st_blocks * 512;
+	return 0;
+}
+
+int
+kl_preload_list(const char *home, struct kl_preload_entry **out, size_t *n, struct kl_err *err)
+{
+	char *root = kl_home_path(home, KL_HOME_PRELOAD, NULL);
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	(void)err;
+	*out = NULL;
+	*n = 0;
+	while (d && (de = readdir(d)) != NULL) {
+		char *dir = kl_xasprintf("%s/%s", root, de->d_name), *complete = kl_xasprintf("%s/complete", dir);
+		char *manifest = kl_xasprintf("%s/manifest.json", dir);
+		struct kl_preload_entry *e;
+		json_t *doc;
+		DIR *dd;
+		struct dirent *f;
+
+		if (de->d_name[0] == '.' || !kl_path_exists(complete)) {
+			free(manifest);
+			free(complete);
+			free(dir);
+			continue;
+		}
+		*out = kl_xrealloc(*out, (*n + 1) * sizeof(**out));
+		e = &(*out)[(*n)++];
+		memset(e, 0, sizeof(*e));
+		e->key = kl_xstrdup(de->d_name);
+		e->path = dir;
+		doc = json_load_file(manifest, 0, NULL);
+		e->archives = (int)json_array_size(json_object_get(doc, "Archives"));
+		json_decref(doc);
+		for (dd = opendir(dir); dd && (f = readdir(dd)) != NULL;)
+			if (strncmp(f->d_name, "data-", 5) == 0 && strstr(f->d_name, ".part.") == NULL &&
+			    strcmp(f->d_name + strlen(f->d_name) - 4, ".raw") == 0)
+				e->disks++;
+		if (dd)
+			closedir(dd);
+		walked_bytes = 0;
+		nftw(dir, add_blocks, 16, FTW_PHYS);
+		e->bytes = walked_bytes;
+		free(manifest);
+		free(complete);
+	}
+	if (d)
+		closedir(d);
+	free(root);
+	return 0;
+}
+
+void
+kl_preload_entries_free(struct kl_preload_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].key);
+		free(e[i].path);
+	}
+	free(e);
 }

@@ -48,6 +48,14 @@ test_expect_success 'a new qemu machine gets an ext4 data disk image of the stor
 	debugfs -R "ls -p /var/lib/containerd/io.containerd.metadata.v1.bolt" "$img" 2>/dev/null | grep -q /meta.db/
 '
 
+test_expect_success 'cache list shows each store and its space' '
+	n=$(ls "$KL_TB_IMAGES"/*.tar | wc -l) &&
+	kubelaunch cache list >list &&
+	grep -q "^preload .* ($n images, 1 disk image)$" list &&
+	grep -q "^total: 3 files, 1 preload, " list &&
+	kubelaunch cache list -o json | jq -e ".preload[0].archives == $n and .preload[0].size > 0" >/dev/null
+'
+
 test_expect_success 'a changed bundle is another store' '
 	mkdir bundle && cp -p "$KL_TB_IMAGES"/* bundle/ &&
 	touch -d "2001-01-01" bundle/pause_*.tar &&

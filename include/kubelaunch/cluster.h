@@ -52,6 +52,7 @@ struct kl_start_opts {
 	int download_only;    /* fetch and verify what a start needs, then stop */
 	const char *binary_mirror;   /* --binary-mirror, or NULL */
 	const char *image_bundle;    /* --image-bundle DIR, or NULL */
+	int preload;                 /* the bundle as a preloaded store (preload.h) where it can be */
 	const char *image_repository;
 	const char *const *extra_config; /* component.key=value, NULL-terminated */
 	const char *feature_gates;
@@ -71,6 +72,7 @@ struct kl_start_opts {
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */
+	char *preload_root;          /* the preloaded containerd root for this host's containerd */
 };
 
 /* Kubernetes on a running machine (src/cluster/kubernetes.c): prepare the node, run

@@ -6,7 +6,7 @@
  *   profiles/NAME.lock          the profile's lock
  *   machines/NAME/              what the driver keeps of a machine (state.json, disk ...)
  *   certs/                      the CAs the profiles share
- *   cache/binaries/VERSION/linux/ARCH/, cache/iso/
+ *   cache/binaries/VERSION/linux/ARCH/, cache/iso/, cache/preload/KEY/ (preload.h)
  *   logs/                       one file per run
  */
 #ifndef KL_LAYOUT_H
@@ -19,6 +19,7 @@
 #define KL_HOME_CACHE "cache"
 #define KL_HOME_BINARIES KL_HOME_CACHE "/binaries"
 #define KL_HOME_ISO KL_HOME_CACHE "/iso"
+#define KL_HOME_PRELOAD KL_HOME_CACHE "/preload"
 #define KL_HOME_LOGS "logs"
 
 /* The file of settings in config/ and in a profile's directory. */

@@ -52,4 +52,13 @@ int kl_k8s_copy_files(struct k8s *k, struct kl_err *err);
  * there already (images.list in the bundle names them). */
 int kl_k8s_import_images(struct k8s *k, struct kl_err *err);
 
+/* preload.c */
+/* The bundle as a preloaded store where the machine can start from it: on this host
+ * (o->preload_root), or as a new VM's data disk (spec.disk_base). What cannot is said,
+ * and the import does the work instead. */
+void kl_k8s_preload(struct kl_cluster *c, struct kl_start_opts *o);
+/* On this host, before containerd starts: its root `root` from the preload, when it has
+ * no images database yet. */
+int kl_k8s_preload_install(struct k8s *k, const char *root, struct kl_err *err);
+
 #endif

@@ -13,11 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "kubelaunch/clock.h"
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/hash.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeadm.h"
 #include "kubelaunch/kubeconfig.h"
@@ -73,6 +76,8 @@ kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err
 		if (kl_image_bundle_scan(o->image_bundle, 0, &a, &n, err) != 0)
 			goto out;
 		kl_image_bundle_free(a, n);
+		if (o->preload)
+			kl_k8s_preload(c, o);
 	}
 	kl_k8s_share_inputs(c->machine, o);
 	rc = 0;
@@ -87,6 +92,7 @@ kl_start_opts_release(struct kl_start_opts *o)
 	free(o->kubernetes_version);
 	for (int i = 0; i < 3; i++)
 		free(o->binaries[i]);
+	free(o->preload_root);
 }
 
 /* cgroup version, systemd, and the node's address. */
@@ -224,6 +230,8 @@ runtime(struct k8s *k, struct kl_err *err)
 		 * that delete takes them away with everything else it put on this host. */
 		rt.root = KL_NODE_DIR "/containerd";
 		rt.state = "/run/kubelaunch/containerd";
+		if (kl_k8s_preload_install(k, rt.root, err) != 0)
+			goto out;
 	}
 	kl_node_containerd_config(&rt, &conf);
 	if (k->systemd) {
@@ -302,10 +310,34 @@ kubeadm(struct k8s *k, int timeout_ms, struct kl_err *err, const char *const *ar
 
 /* First start: kubeadm init (reset and one retry on failure). Restart: only the
  * phases that rebuild what a stopped machine lost. */
+/* What the control plane is made from: kubeadm.yaml and the certificates kubeadm gets,
+ * hashed. A restart with the same inputs has nothing for kubeadm's phases to change. */
+static void
+control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
+{
+	struct kl_strbuf all = KL_STRBUF_INIT;
+	struct kl_cert_file *files = NULL;
+	size_t n = 0;
+
+	if (kl_k8s_render_kubeadm(k, &all, NULL) != 0)
+		kl_strbuf_addstr(&all, "(unrenderable)");
+	kl_certs_kubeadm_files(&k->certs, &files, &n);
+	for (size_t i = 0; i < n; i++) {
+		kl_strbuf_addf(&all, "\n%s\n", files[i].name);
+		if (kl_read_file(files[i].src, &all, NULL) != 0)
+			kl_strbuf_addstr(&all, "(unreadable)");
+	}
+	kl_sha256_buf(all.buf, all.len, hex);
+	kl_cert_files_free(files, n);
+	OPENSSL_cleanse(all.buf, all.len); /* it held private keys */
+	kl_strbuf_release(&all);
+}
+
 static int
 control_plane(struct k8s *k, int restart, struct kl_err *err)
 {
-	char ignores[1024];
+	char ignores[1024], inputs[KL_SHA256_HEX];
+	const char *last;
 	const char *init[] = { "init", "--config", KL_NODE_KUBEADM_YAML, ignores,
 			       k->o->dns_upstream_none ? "--skip-phases=addon/coredns" : NULL, NULL };
 	static const char *const phases[][6] = {
@@ -318,6 +350,14 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	static const char *const reset[] = { "reset", "--force", "--cri-socket", KL_KUBEADM_CRI_SOCKET, NULL };
 
 	snprintf(ignores, sizeof(ignores), "--ignore-preflight-errors=%s", kl_node_preflight_ignores);
+	control_plane_inputs(k, inputs);
+	last = kl_json_str(k->c->state, "KubeadmInputs");
+	if (restart && last && strcmp(inputs, last) == 0) {
+		/* The kubelet runs the static pods it has (on a VM it started at boot, so the
+		 * control plane comes up while the host was still connecting). */
+		SUB(k->o, "Restarting the control plane (its configuration and certificates are unchanged) ...");
+		return 0;
+	}
 	if (restart) {
 		SUB(k->o, "Restarting the control plane ...");
 		for (size_t i = 0; i < KL_ARRAY_SIZE(phases); i++) {
@@ -327,15 +367,17 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 			if (kubeadm(k, k->o->wait_timeout_ms, err, argv) != 0)
 				return -1;
 		}
-		return 0;
+	} else {
+		SUB(k->o, "Booting up control plane ...");
+		if (kubeadm(k, k->o->wait_timeout_ms, err, init) != 0) {
+			kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
+			SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
+			if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
+				return -1;
+		}
 	}
-	SUB(k->o, "Booting up control plane ...");
-	if (kubeadm(k, k->o->wait_timeout_ms, err, init) == 0)
-		return 0;
-	kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
-	SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
-	if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
-		return -1;
+	/* Saved with KubeadmDone once the API server answers. */
+	json_object_set_new(k->c->state, "KubeadmInputs", json_string(inputs));
 	return 0;
 }
 

@@ -248,6 +248,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.download_only = kl_args_bool(&ctx->args, "download-only");
 	so.binary_mirror = set.binary_mirror;
 	so.image_bundle = set.image_bundle;
+	so.preload = set.preload;
 	so.image_repository = set.image_repository;
 	so.feature_gates = set.feature_gates;
 	so.cert_expiration_ms = set.cert_expiration_ms;

@@ -177,7 +177,7 @@ test_expect_success 'a cached file that changed is hashed again and fetched agai
 test_expect_success 'cache list: files, sizes and total; -o json' '
 	kubelaunch cache list >out &&
 	grep -q "^$VERSION *linux/amd64/kubelet *2.9 MiB" out &&
-	grep -q "^total: 3 files" out &&
+	grep -q "^total: 3 files, 0 preloads" out &&
 	kubelaunch cache list -o json >out.json &&
 	jq -e ".files | length == 3" out.json &&
 	jq -e ".total == 3500000" out.json &&

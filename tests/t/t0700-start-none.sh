@@ -34,6 +34,12 @@ test_expect_success 'start brings up a cluster; the real kubectl uses the writte
 	jq -e "has(\"KubeadmDone\") or has(\"NodeIP\") | not" "$KUBELAUNCH_HOME/machines/kubelaunch/state.json"
 '
 
+test_expect_success 'its containerd started from the preload built by --download-only: nothing imported' '
+	grep -q "Using the preloaded images (" out &&
+	grep -q "All [0-9]* images of .* are in containerd already" out &&
+	! grep -q "Importing" out
+'
+
 test_expect_success 'a start from another KUBELAUNCH_HOME is refused at once: what runs and whose it is' '
 	t0=$(date +%s) &&
 	test_expect_code 35 env KUBELAUNCH_HOME="$TRASH/second-home" kubelaunch start --driver=none \

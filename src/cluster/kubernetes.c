@@ -333,6 +333,25 @@ control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
 	kl_strbuf_release(&all);
 }
 
+/* kubeadm reset removes the static pod manifests but does not wait for their containers
+ * to go (under a slow CRI it cannot even remove them): kill what runs and wait until the
+ * control plane's ports are free, or the retried init fails its preflight on them. */
+static int
+settle_after_reset(struct k8s *k, struct kl_err *err)
+{
+	static const char script[] =
+		"for t in $(ctr -n k8s.io tasks ls -q 2>/dev/null); do ctr -n k8s.io tasks kill -s SIGKILL \"$t\"; done; "
+		"for i in $(seq 600); do "
+		"ss -Htln '( sport = :2379 or sport = :2380 or sport = :10257 or sport = :10259 or sport = :'\"$1\"' )' "
+		"| grep -q . || exit 0; sleep 0.2; done; "
+		"echo \"the control plane's ports are still in use after kubeadm reset:\"; "
+		"ss -Htlnp '( sport = :2379 or sport = :10257 or sport = :10259 or sport = :'\"$1\"' )'; exit 1";
+	char port[16];
+
+	snprintf(port, sizeof(port), "%d", k->c->machine->spec.apiserver_port);
+	return kl_k8s_run(k, 180000, KL_R_K8S_INIT, NULL, err, "sh", "-c", script, "sh", port, NULL);
+}
+
 static int
 control_plane(struct k8s *k, int restart, struct kl_err *err)
 {
@@ -372,7 +391,8 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 		if (kubeadm(k, k->o->wait_timeout_ms, err, init) != 0) {
 			kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
 			SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
-			if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
+			if (kubeadm(k, 300000, err, reset) != 0 || settle_after_reset(k, err) != 0 ||
+			    kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
 				return -1;
 		}
 	}

@@ -5,24 +5,30 @@
 # own, and the image bundle: one directory holding the control plane's
 # archives (build.sh) and these.
 #
-#   addons.sh build [NAME...]  build these images (default: all); idempotent
-#   addons.sh bundle           the bundle (needs `build.sh build` and `build`)
-#   addons.sh env              KL_TB_IMAGES (the bundle), KL_TB_IMG_<VAR> (the
-#                              reference) and KL_TB_TAR_<VAR> (its archive)
-#   addons.sh dir NAME         the cache directory of NAME's recipe
-#   addons.sh list             NAME VAR IMAGE, one image a line
+#   addons.sh [--set SET] build [NAME...]  build these images (default: all)
+#   addons.sh [--set SET] bundle     the bundle (needs `build.sh build` and `build`)
+#   addons.sh [--set SET] env        KL_TB_IMAGES (the bundle), KL_TB_IMG_<VAR>
+#                                    (the reference), KL_TB_TAR_<VAR> (its archive)
+#   addons.sh [--set SET] dir NAME   the cache directory of NAME's recipe
+#   addons.sh [--set SET] list       NAME VAR IMAGE, one image a line
 #
-# A recipe is addons/NAME/recipe.sh, sourced; it sets
+# SET is a directory of recipes: addons (the default; `make testbench`) or
+# istio (`make testbench-istio`: large, not in `make test`'s cold path). The
+# bundle of a set other than addons joins the control plane, the addons and
+# that set, and its env names it KL_TB_<SET>_IMAGES.
+#
+# A recipe is SET/NAME/recipe.sh, sourced; it sets
 #   IMAGE      the image reference
 #   VAR        the suffix of its testbench-env variables
 #   DEPS       more files of the recipe, relative to tests/testbench (optional)
+#   ENV_BIN    a binary of bin/ whose path the env names KL_TB_<VAR>_BIN (optional)
 #   ENTRYPOINT, CMD, IMAGE_USER, ENVS, PORTS   the image config, space-separated
 #              words (ENVS: NAME=VALUE; PORTS: 80/tcp)
 # and defines build_bin (binaries into $BIN; optional) and rootfs (fill $ROOT).
 #
-# NAME's cache directory is $KL_DEV_CACHE/testbench/addons/NAME-<tag>-<hash>/
+# NAME's cache directory is $KL_DEV_CACHE/testbench/SET/NAME-<tag>-<hash>/
 # (bin/, the archive, .stamps/ with each step's seconds, .complete), the hash
-# over lib.sh, this file, addons/NAME/ and DEPS: a change to one recipe
+# over lib.sh, this file, SET/NAME/ and DEPS: a change to one recipe
 # rebuilds that image only, and none of them rebuilds the control plane. The
 # bundle is $KL_DEV_CACHE/testbench/bundle-<hash of the directories it joins>/,
 # hard links and images.list (every image name).
@@ -34,22 +40,24 @@ PATH_ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CREATED=1970-01-01T00:00:00Z
 DEBS=$KL_DEV_CACHE/testbench/debs
 
+SET=addons
+
 names() {
-	(cd "$TB_SRC/addons" && for r in */recipe.sh; do printf '%s\n' "${r%/recipe.sh}"; done)
+	(cd "$TB_SRC/$SET" && for r in */recipe.sh; do printf '%s\n' "${r%/recipe.sh}"; done)
 }
 
 # load NAME: source NAME's recipe (in a subshell of the caller's).
 load() {
 	NAME=$1
-	[ -f "$TB_SRC/addons/$NAME/recipe.sh" ] || die "no recipe addons/$NAME/recipe.sh"
-	IMAGE="" VAR="" DEPS="" ENTRYPOINT="" CMD="" IMAGE_USER="" ENVS="" PORTS=""
+	[ -f "$TB_SRC/$SET/$NAME/recipe.sh" ] || die "no recipe $SET/$NAME/recipe.sh"
+	IMAGE="" VAR="" DEPS="" ENV_BIN="" ENTRYPOINT="" CMD="" IMAGE_USER="" ENVS="" PORTS=""
 	build_bin() { :; }
-	. "$TB_SRC/addons/$NAME/recipe.sh"
+	. "$TB_SRC/$SET/$NAME/recipe.sh"
 }
 
 recipe_files() {
 	# shellcheck disable=SC2086
-	(cd "$TB_SRC" && { find "addons/$NAME" -type f ! -name '*~'; printf '%s\n' lib.sh addons.sh $DEPS; } |
+	(cd "$TB_SRC" && { find "$SET/$NAME" -type f ! -name '*~'; printf '%s\n' lib.sh addons.sh $DEPS; } |
 		LC_ALL=C sort)
 }
 
@@ -60,7 +68,7 @@ archive_name() { printf '%s.tar\n' "$(printf '%s' "${IMAGE##*/}" | tr ':' '_')";
 
 image_dir() {
 	# shellcheck disable=SC2046
-	printf '%s/testbench/addons/%s-%s-%s\n' "$KL_DEV_CACHE" "$NAME" "$(tag)" "$(files_hash $(recipe_files))"
+	printf '%s/testbench/%s/%s-%s-%s\n' "$KL_DEV_CACHE" "$SET" "$NAME" "$(tag)" "$(files_hash $(recipe_files))"
 }
 
 # ---- helpers for recipes ----
@@ -203,15 +211,24 @@ cmd_build() {
 	done
 }
 
-# describe: NAME VAR IMAGE ARCHIVE DIR of every recipe, one a line.
+# describe [SET]: NAME VAR IMAGE ARCHIVE DIR ENV_BIN of every recipe of SET
+# (default: this one), one a line.
 describe() {
 	local n
+	SET=${1:-$SET}
 	for n in $(names); do
-		(load "$n" && printf '%s %s %s %s %s\n' "$NAME" "$VAR" "$IMAGE" "$(archive_name)" "$(image_dir)")
+		(load "$n" && printf '%s %s %s %s %s %s\n' "$NAME" "$VAR" "$IMAGE" "$(archive_name)" \
+			"$(image_dir)" "${ENV_BIN:--}")
 	done
 }
 
 k8s_dir() { "$TB_SRC/build.sh" dir; }
+
+# bundled DESCRIPTION: with DESCRIPTION (this set's), every image in its bundle.
+bundled() {
+	[ "$SET" = addons ] || (describe addons)
+	printf '%s\n' "$1"
+}
 
 # bundle_dir DESCRIPTION: the bundle of the control plane and these images.
 bundle_dir() {
@@ -221,8 +238,8 @@ bundle_dir() {
 
 # The bundle joins complete directories only; made anew (seconds) if missing.
 cmd_bundle() {
-	local all b k name var image archive d
-	all=$(describe)
+	local all b k name var image archive d bin
+	all=$(bundled "$(describe)")
 	b=$(bundle_dir "$all")
 	[ -e "$b/images.list" ] && return 0
 	k=$(k8s_dir)
@@ -231,8 +248,8 @@ cmd_bundle() {
 	mkdir -p "$b.tmp"
 	ln "$k"/images/*.tar "$b.tmp/"
 	cp "$k/images/images.list" "$b.tmp/images.list"
-	printf '%s\n' "$all" | while read -r name var image archive d; do
-		[ -e "$d/.complete" ] || die "image $name is not built: run 'make testbench'"
+	printf '%s\n' "$all" | while read -r name var image archive d bin; do
+		[ -e "$d/.complete" ] || die "image $name is not built: run 'make testbench' (and 'make testbench-istio' for Istio)"
 		ln "$d/$archive" "$b.tmp/"
 		printf '%s\n' "$image" >>"$b.tmp/images.list"
 	done
@@ -242,22 +259,35 @@ cmd_bundle() {
 }
 
 cmd_env() {
-	local all b name var image archive d vars=KL_TB_IMAGES
-	all=$(describe)
+	local own all b name var image archive d bin bvar=KL_TB_IMAGES vars
+	[ "$SET" = addons ] || bvar=KL_TB_$(printf '%s' "$SET" | tr a-z A-Z)_IMAGES
+	own=$(describe)
+	all=$(bundled "$own")
 	b=$(bundle_dir "$all")
-	printf 'KL_TB_IMAGES=%s\n' "$(sq "$b")"
-	printf '%s\n' "$all" | while read -r name var image archive d; do
+	printf '%s=%s\n' "$bvar" "$(sq "$b")"
+	vars=$bvar
+	printf '%s\n' "$own" | while read -r name var image archive d bin; do
 		printf 'KL_TB_IMG_%s=%s\n' "$var" "$(sq "$image")"
 		printf 'KL_TB_TAR_%s=%s\n' "$var" "$(sq "$b/$archive")"
+		[ "$bin" = - ] || printf 'KL_TB_%s_BIN=%s\n' "$var" "$(sq "$d/bin/$bin")"
 	done
-	for var in $(printf '%s\n' "$all" | cut -d' ' -f2); do
+	for var in $(printf '%s\n' "$own" | cut -d' ' -f2); do
 		vars="$vars KL_TB_IMG_$var KL_TB_TAR_$var"
+	done
+	for var in $(printf '%s\n' "$own" | awk '$6 != "-" { print $2 }'); do
+		vars="$vars KL_TB_${var}_BIN"
 	done
 	printf 'export %s\n' "$vars"
 }
 
 main() {
-	local cmd=${1:-}
+	local cmd
+	if [ "${1:-}" = --set ]; then
+		SET=$2
+		shift 2
+		[ -d "$TB_SRC/$SET" ] || die "no set of recipes '$SET'"
+	fi
+	cmd=${1:-}
 	[ $# -gt 0 ] && shift
 	case "$cmd" in
 	build) cmd_build "$@" ;;
@@ -265,7 +295,7 @@ main() {
 	env) cmd_env ;;
 	dir) (load "$1" && image_dir) ;;
 	list) describe | cut -d' ' -f1-3 ;;
-	*) die "usage: addons.sh build [NAME...]|bundle|env|dir NAME|list" ;;
+	*) die "usage: addons.sh [--set SET] build [NAME...]|bundle|env|dir NAME|list" ;;
 	esac
 }
 

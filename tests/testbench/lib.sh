@@ -25,12 +25,16 @@ sq() {
 # files_hash FILE...: 12 hex digits over the names and contents of FILEs
 # (paths relative to TB_SRC).
 files_hash() {
-	(cd "$TB_SRC" && printf '%s\n' "$@" | xargs sha256sum) | sha256sum | cut -c1-12
+	local f
+	for f in "$@"; do [ -f "$TB_SRC/$f" ] || die "recipe file $f is missing"; done
+	(cd "$TB_SRC" && sha256sum "$@") | sha256sum | cut -c1-12
 }
 
-# cpu_children: CPU seconds (user + system) of this shell's finished children.
+# cpu_children FILE: the CPU seconds (user + system) of a shell's finished
+# children in FILE, the output of `times` (which must run in that shell, not
+# in a command substitution: a subshell's children are its own).
 cpu_children() {
-	times | sed -n 2p | tr 'ms' '  ' | awk '{ printf "%d\n", $1 * 60 + $2 + $3 * 60 + $4 }'
+	sed -n 2p "$1" | tr 'ms' '  ' | awk '{ printf "%d\n", $1 * 60 + $2 + $3 * 60 + $4 }'
 }
 
 # step NAME FUNCTION: run FUNCTION unless NAME's stamp exists in $DIR; time it
@@ -41,12 +45,15 @@ step() {
 		return 0
 	fi
 	t0=$(now)
-	c0=$(cpu_children)
+	mkdir -p "$DIR/.stamps"
+	times >"$DIR/.stamps/.times"
+	c0=$(cpu_children "$DIR/.stamps/.times")
 	log "building $name ..."
 	"$fn"
-	mkdir -p "$DIR/.stamps"
 	printf '%s\n' "$(($(now) - t0))" >"$DIR/.stamps/$name"
-	printf '%s\n' "$(($(cpu_children) - c0))" >"$DIR/.stamps/$name.cpu"
+	times >"$DIR/.stamps/.times"
+	printf '%s\n' "$(($(cpu_children "$DIR/.stamps/.times") - c0))" >"$DIR/.stamps/$name.cpu"
+	rm -f "$DIR/.stamps/.times"
 	log "built $name in $(($(now) - t0)) s ($(cat "$DIR/.stamps/$name.cpu") s CPU)"
 }
 

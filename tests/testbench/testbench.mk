@@ -7,7 +7,7 @@
 KL_TESTBENCH_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KL_DEV_CACHE ?= /var/cache/kubelaunch-dev
 
-.PHONY: testbench testbench-addons testbench-env
+.PHONY: testbench testbench-addons testbench-istio testbench-env
 
 # Builds into $(KL_DEV_CACHE)/testbench/<version>-<recipe hash>/ and one
 # directory per addon image, then joins their archives in one bundle
@@ -21,7 +21,14 @@ testbench:
 testbench-addons:
 	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/addons.sh' build
 
+# Istio's programs from its development snapshot (large: not in `make test`'s
+# cold path), and the bundle KL_TB_ISTIO_IMAGES (control plane, addons, Istio).
+testbench-istio: testbench
+	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/addons.sh' --set istio build
+	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/addons.sh' --set istio bundle
+
 # Prints KL_TB_* shell assignments: eval "$$(make -s testbench-env)"
 testbench-env:
 	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/build.sh' env
 	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/addons.sh' env
+	@KL_DEV_CACHE='$(KL_DEV_CACHE)' '$(KL_TESTBENCH_DIR)/addons.sh' --set istio env

@@ -117,7 +117,7 @@ test_expect_success 'agnhost --help shows its subcommands, --version 2.66.1' '
 	run ag1 AGNHOST /agnhost --help >out && cat out &&
 	grep -E "^ +netexec " out && grep -E "^ +serve-hostname " out &&
 	run ag2 AGNHOST /agnhost --version >out && cat out &&
-	grep -x "agnhost version 2.66.1" out &&
+	grep -x "app version 2.66.1" out &&
 	run ag3 AGNHOST sh -c "nc --help 2>&1; id user-defined-in-image" >out && cat out &&
 	grep "uid=1000(user-defined-in-image)" out && grep "group-defined-in-image" out
 '

@@ -163,9 +163,9 @@ test_expect_success 'the Headlamp stand-in serves its page on 4466' '
 # layer_file VAR PATH: PATH from the (one) layer of VAR's archive, into ./PATH's basename.
 layer_file() {
 	local f m l
-	f=$(var "KL_TB_TAR_$1")
-	m=$(tar -xOf "$f" index.json | jq -r ".manifests[0].digest" | cut -d: -f2)
-	l=$(tar -xOf "$f" "blobs/sha256/$m" | jq -r ".layers[0].digest" | cut -d: -f2)
+	f=$(var "KL_TB_TAR_$1") &&
+	m=$(tar -xOf "$f" index.json | jq -r ".manifests[0].digest" | cut -d: -f2) &&
+	l=$(tar -xOf "$f" "blobs/sha256/$m" | jq -r ".layers[0].digest" | cut -d: -f2) &&
 	tar -xOf "$f" "blobs/sha256/$l" | tar -xzOf - "$2" >"${2##*/}"
 }
 

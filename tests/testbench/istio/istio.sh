@@ -27,6 +27,7 @@ istio_rootfs() {
 	local n
 	rootfs_static "$ROOT"
 	add_busybox
+	mkdir -p "$ROOT/usr/local/bin"
 	for n in "$@"; do
 		install -m 0755 "$BIN/$n" "$ROOT/usr/local/bin/$n"
 	done

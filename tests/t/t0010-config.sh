@@ -68,17 +68,19 @@ test_expect_success 'truncated (empty) config.json is corrupt, not silently rese
 
 test_expect_success 'many concurrent config set: no update is lost' '
 	keys="apiserver-port cpus disk-size memory wait-timeout cni image-repository libvirt-uri" &&
+	pids= &&
 	for round in 1 2 3 4 5; do
 		for k in $keys; do
 			case $k in
 			apiserver-port) v=$((8000 + round)) ;; cpus) v=$((round + 1)) ;;
-			disk-size) v=${round}0g ;; memory) v=${round}g ;; wait-timeout) v=${round}m ;;
+			disk-size) v=${round}0g ;; memory) v=$((round + 1))g ;; wait-timeout) v=${round}m ;;
 			*) v=$k-$round ;;
 			esac
 			kubelaunch config set $k $v &
+			pids="$pids $!"
 		done
 	done &&
-	wait &&
+	for p in $pids; do wait "$p" || return 1; done &&
 	for k in $keys; do kubelaunch config get $k >/dev/null || return 1; done &&
 	test "$(kubelaunch config view | wc -l)" = 8
 '

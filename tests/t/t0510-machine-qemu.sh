@@ -81,8 +81,8 @@ test_expect_success 'delete leaves no process and no file' '
 '
 
 test_expect_success 'a guest that dies while booting: exit 81 with its serial log' '
-	( kubelaunch -p crash start --driver=qemu --no-kubernetes --memory 2g --iso-url "file://$ISO" \
-		--wait-timeout 6m >out 2>err; echo $? >rc ) &
+	{ ( kubelaunch -p crash start --driver=qemu --no-kubernetes --memory 2g --iso-url "file://$ISO" \
+		--wait-timeout 6m >out 2>err; echo $? >rc ) & } &&
 	for i in $(seq 100); do [ -s "$KUBELAUNCH_HOME/machines/crash/qemu.pid" ] && break; sleep 0.2; done &&
 	sleep 3 && kill -9 "$(cat "$KUBELAUNCH_HOME/machines/crash/qemu.pid")" &&
 	for i in $(seq 100); do [ -s rc ] && break; sleep 0.2; done &&

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# test-lib.sh itself: a test whose body is not one && chain fails, even when its last
-# command succeeds; intact chains (loops, braces, background commands, here-documents)
-# pass. Each case runs in a sub-script with its own trash directory.
+# The test harness itself. test-lib.sh: a test whose body is not one && chain fails,
+# even when its last command succeeds; intact chains (loops, braces, background
+# commands, here-documents) pass. Each case runs in a sub-script with its own trash
+# directory. The unit runner: skips are counted as skipped; in CI a skip without a
+# reason why CI cannot run the test is a failure.
 . "$(dirname "$0")/test-lib.sh"
 
 # run_sub NAME BODY: a script with one test of BODY; its output in NAME.out, status in NAME.rc.
@@ -82,6 +84,24 @@ test_expect_success 'a failure inside a loop reaches the chain with || return 1'
 test_expect_success 'KL_TEST_CHAIN_LINT=0 turns the lint off' '
 	KL_TEST_CHAIN_LINT=0 passes off "false
 	true"
+'
+
+KL_UNIT=${KL_UNIT:-$KL_SRC/build/default/unit-tests}
+
+test_expect_success 'unit runner: skips are counted as skipped, not passed' '
+	CI=false KL_UNIT_SELFTEST=1 "$KL_UNIT" runner_skip >out &&
+	cat out &&
+	grep -q "^ok 1 - unit/runner_skip_without_ci_reason # skip a prerequisite is missing$" out &&
+	grep -q "^ok 2 - unit/runner_skip_with_ci_reason # skip a prerequisite is missing; it runs elsewhere$" out &&
+	grep -q "^# unit: 0 passed, 0 failed, 2 skipped$" out
+'
+
+test_expect_success 'unit runner in CI: a skip fails unless the test says why CI cannot run it' '
+	test_expect_code 1 env CI=true KL_UNIT_SELFTEST=1 "$KL_UNIT" runner_skip >out &&
+	cat out &&
+	grep -q "^not ok 1 - unit/runner_skip_without_ci_reason # skipped in CI, which must run it: " out &&
+	grep -q "^ok 2 - unit/runner_skip_with_ci_reason # skip " out &&
+	grep -q "^# unit: 0 passed, 1 failed, 1 skipped$" out
 '
 
 test_done

@@ -23,6 +23,8 @@ DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 
 	iptables nftables conntrack socat ethtool ebtables iproute2 hyperfine jq bind9-dnsutils busybox \
 	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh
 DEPS_EXTRA :=
+# make fuzz (tests/fuzz/fuzz.mk): clang and its libFuzzer.
+DEPS_TEST += clang libfuzzer-14-dev libclang-rt-14-dev
 
 ifeq ($(SANITIZE),)
 BUILD := build/default
@@ -87,6 +89,7 @@ $(BUILD)/%.o: %.c
 
 include iso/iso.mk
 include tests/testbench/testbench.mk
+include tests/fuzz/fuzz.mk
 
 # Installs only what is missing (a no-op when everything is present).
 deps:
@@ -115,11 +118,11 @@ start: deps all iso
 
 # The guest image and the Kubernetes test bench are cached outside the clone: built
 # once (cold), then seconds.
-test: deps all $(UNIT_BIN) check-docs iso testbench
+test: deps all $(UNIT_BIN) fuzz-replay check-docs iso testbench
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh $(T)
 
 # Only what needs no VM and no cluster (what the sanitizer build runs in CI).
-test-fast: deps all $(UNIT_BIN) check-docs
+test-fast: deps all $(UNIT_BIN) fuzz-replay check-docs
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh fast
 
 # Kubernetes in a VM (qemu, software emulation here): 10-20 minutes. CI runs it when

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kubelaunch/json.h"
 #include "kubelaunch/xalloc.h"
 #include "kubelaunch/yaml.h"
 
@@ -184,6 +185,12 @@ scalar(struct kl_yaml_out *y, const char *s, int plain)
 {
 	yaml_event_t ev;
 
+	/* libyaml would emit an escape its own parser refuses (found by fuzz_yaml). */
+	if (!y->failed && !kl_utf8_valid(s, strlen(s))) {
+		y->failed = 1;
+		snprintf(y->problem, sizeof(y->problem), "the text is not UTF-8");
+		return;
+	}
 	emit(y, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, 1,
 						  plain ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE));
 }

@@ -81,7 +81,7 @@ kl_out_step(struct kl_out *out, int current, int total, const char *name, const 
 }
 
 /* A note or a warning: one line with a prefix, or one event of `type`. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 note(struct kl_out *out, FILE *fp, const char *type, const char *prefix, const char *fmt, va_list ap)
 {
 	struct kl_strbuf msg = KL_STRBUF_INIT;

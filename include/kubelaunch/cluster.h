@@ -87,8 +87,25 @@ int kl_kubernetes_plan(struct kl_cluster *c, struct kl_start_opts *o, struct kl_
 int kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err);
 /* Stop the machine (its data stays). */
 int kl_cluster_stop(struct kl_cluster *c, struct kl_err *err);
-/* Remove the machine and the profile. */
+/* Remove the machine, our kubeconfig entries and the profile. Everything that can
+ * fail is checked first (the kubeconfig parses and can be written, the directories
+ * can be removed): a failed delete leaves the profile whole. */
 int kl_cluster_delete(struct kl_cluster *c, struct kl_err *err);
+/* Delete a profile that cannot be opened (`why`: its config.json or state.json is
+ * corrupt, names an unknown driver, or only the machine directory is left). A QEMU
+ * found by the machine's pid file is stopped; a machine of another driver, or a
+ * host cluster recorded as this profile's, cannot be stopped without the files: that
+ * is CONFIG_CORRUPT naming the file, and nothing is touched. Our kubeconfig entries go. */
+int kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_err *why, struct kl_err *err);
+
+/* This host's Kubernetes (the none driver, src/cluster/host.c). kl_host_check: a host
+ * that runs a kubelet, control plane or admin.conf which is not `profile` of `home`
+ * (as KL_NODE_DIR/owner.json records; `legacy_ours`: the profile's machine says it
+ * ran kubeadm before owners were recorded) is HOST_CLUSTER_FOREIGN saying what runs,
+ * whose it is and how to remove it. kl_host_claim records the owner. */
+int kl_host_check(const char *home, const char *profile, int legacy_ours, struct kl_err *err);
+int kl_host_claim(const char *home, const char *profile, struct kl_err *err);
+int kl_host_owned_by(const char *home, const char *profile);
 
 /* What `status` reports. Each part is Running, Stopped, Nonexistent, Error ... and
  * the kubeconfig Configured or Misconfigured; "" where it does not apply
@@ -101,9 +118,11 @@ int kl_cluster_status(struct kl_cluster *c, struct kl_status *st, struct kl_err 
 
 /* An existing profile and its machine record; a missing profile is GUEST_NOT_FOUND (85). */
 int kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err);
-/* A new profile from settings (not yet saved) and a machine for `driver`. */
-void kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
-		     struct kl_cluster *c);
+/* A new profile from settings (not yet saved) and a machine for `driver`; a machine
+ * record that exists but cannot be read is an error (CONFIG_CORRUPT naming the file),
+ * never a fresh start next to a machine that may still run. */
+int kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
+		    struct kl_cluster *c, struct kl_err *err);
 /* kl_cluster_open, and the machine must be running: else GUEST_NOT_RUNNING (86). */
 int kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err);
 void kl_cluster_release(struct kl_cluster *c);

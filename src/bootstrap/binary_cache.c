@@ -84,8 +84,13 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				char *path = kl_xasprintf("%s/%s", dir, names[k]);
 				size_t len = strlen(names[k]);
 
-				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) || strstr(names[k], ".part.") ||
-				    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+				int pid = kl_temp_file_pid(names[k]);
+
+				/* A partial download shows while its process runs (kl_cache_clean
+				 * removes those of killed runs); other temporary files never. */
+				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) ||
+				    (pid > 0 && !strstr(names[k], ".part.")) || stat(path, &st) != 0 ||
+				    !S_ISREG(st.st_mode)) {
 					free(path);
 					continue;
 				}
@@ -94,6 +99,7 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
 				(*files)[count].path = path;
 				(*files)[count].size = (long long)st.st_size;
+				(*files)[count].partial_pid = pid;
 				count++;
 			}
 			strv_free(names);
@@ -108,6 +114,32 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 	strv_free(versions);
 	free(root);
 	return 0;
+}
+
+int
+kl_cache_clean(const char *home, long long *bytes)
+{
+	char *root = kl_xasprintf("%s/cache/binaries", home), *iso = kl_xasprintf("%s/cache/iso", home);
+	char **versions = list_dir(root, "v*");
+	int removed = kl_remove_stale_temp_files(iso, NULL, bytes);
+
+	for (size_t i = 0; versions[i]; i++) {
+		char *osdir = kl_xasprintf("%s/%s/linux", root, versions[i]);
+		char **arches = list_dir(osdir, "*");
+
+		for (size_t a = 0; arches[a]; a++) {
+			char *dir = kl_xasprintf("%s/%s", osdir, arches[a]);
+
+			removed += kl_remove_stale_temp_files(dir, NULL, bytes);
+			free(dir);
+		}
+		strv_free(arches);
+		free(osdir);
+	}
+	strv_free(versions);
+	free(iso);
+	free(root);
+	return removed;
 }
 
 void

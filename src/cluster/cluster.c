@@ -6,6 +6,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -42,9 +43,9 @@ kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c
 	return 0;
 }
 
-void
+int
 kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
-		struct kl_cluster *c)
+		struct kl_cluster *c, struct kl_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->home = home;
@@ -53,10 +54,16 @@ kl_cluster_init(const char *home, const char *name, json_t *settings, const stru
 	json_object_set_new(settings, "Driver", json_string(d->name));
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done);
-	 * a state file that cannot be read starts afresh (the driver re-records it). */
-	if (kl_machine_load_state(c->machine, NULL) != 0)
-		kl_warn("ignoring the unreadable state of machine '%s'", name);
+	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done).
+	 * One whose record cannot be read may still run: starting afresh could boot a
+	 * second QEMU on the same disk. */
+	if (kl_machine_load_state(c->machine, err) != 0) {
+		if (err->reason != KL_R_CONFIG_CORRUPT)
+			kl_err_wrap(err, "cannot read the record of machine '%s'", name);
+		err->reason = KL_R_CONFIG_CORRUPT;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -132,6 +139,10 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 			free(serial);
 			kl_err_set(err, KL_R_GUEST_BOOT, "'%s' stopped while booting (%s); the last lines of its "
 				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
+			return NULL;
+		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for ssh");
 			return NULL;
 		}
 		if (kl_now_ms() >= deadline) {

@@ -9,6 +9,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/node.h"
 #include "kubelaunch/xalloc.h"
@@ -43,6 +44,10 @@ wait_for(struct kl_runner *r, const char *bin_dir, const char *node, const char 
 			kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
 				   res.status == PROBE_CANNOT ? "cannot check" : "timed out waiting for", what,
 				   machine, res.err.len ? ": " : "", res.err.buf);
+			break;
+		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for the cluster");
 			break;
 		}
 		kl_sleep_ms(500);

@@ -46,6 +46,14 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 	size_t n = 0;
 	char size[32];
 
+	long long stale_bytes = 0;
+	int stale = kl_cache_clean(ctx->home, &stale_bytes);
+
+	if (stale > 0) {
+		human(stale_bytes, size, sizeof(size));
+		kl_out_info(ctx->out, "removed %d partial download%s left by killed runs (%s)", stale,
+			    stale == 1 ? "" : "s", size);
+	}
 	if (kl_cache_list(ctx->home, &files, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -54,9 +62,10 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 		json_t *arr = json_array(), *doc;
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "version", files[i].version, "name",
-							     files[i].name, "path", files[i].path, "size",
-							     (json_int_t)files[i].size));
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:b}", "version", files[i].version,
+							     "name", files[i].name, "path", files[i].path, "size",
+							     (json_int_t)files[i].size, "partial",
+							     files[i].partial_pid > 0));
 		doc = json_pack("{s:o, s:I}", "files", arr, "total", (json_int_t)total);
 		json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -67,7 +76,11 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 		printf("%-10s %-24s %10s\n", "VERSION", "FILE", "SIZE");
 		for (size_t i = 0; i < n; i++) {
 			human(files[i].size, size, sizeof(size));
-			printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
+			if (files[i].partial_pid > 0)
+				printf("%-10s %-24s %10s  (partial: being downloaded by pid %d)\n", files[i].version,
+				       files[i].name, size, files[i].partial_pid);
+			else
+				printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
 		}
 		human(total, size, sizeof(size));
 		printf("total: %zu file%s, %s in %s/cache/binaries\n", n, n == 1 ? "" : "s", size, ctx->home);

@@ -371,7 +371,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		goto out;
 	if (settle(ctx, old.cfg, &settings, err) != 0)
 		goto out;
-	kl_cluster_init(ctx->home, ctx->profile, settings, d, &c);
+	if (kl_cluster_init(ctx->home, ctx->profile, settings, d, &c, err) != 0)
+		goto out;
 	so.out = ctx->out;
 	so.wait_timeout_ms = (int)kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
 	so.no_kubernetes = json_is_true(json_object_get(settings, "NoKubernetes"));

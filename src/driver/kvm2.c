@@ -17,6 +17,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -486,10 +487,14 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 			kl_virt.virDomainInterfaceFree(ifaces[i]);
 		}
 		free(ifaces);
+		if (rc != 0 && kl_interrupted())
+			break;
 		if (rc != 0 && waited < 120)
 			kl_sleep_ms(1000);
 	}
-	if (rc != 0)
+	if (rc != 0 && kl_interrupted())
+		kl_interrupt_err(err, "waiting for an IP address");
+	else if (rc != 0)
 		kl_err_set(err, KL_R_GUEST_TIMEOUT,
 			   "'%s' got no IP address from network 'kl-%s' in 120 s (MAC %s); look at its serial log "
 			   "and at libvirt's dnsmasq", m->name, m->name, mac ? mac : "?");

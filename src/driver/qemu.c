@@ -108,14 +108,22 @@ kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, in
 	free(iso);
 }
 
+/* The QEMU of this machine: alive, and its command line names the machine's directory
+ * (a stale pid file may name a PID that is now someone else's QEMU). */
 static int
 qemu_pid(struct kl_machine *m)
 {
-	char *path = kl_machine_path(m, "qemu.pid");
-	int pid = kl_pidfile_read(path);
+	char *path = kl_machine_path(m, "qemu.pid"), *sock = kl_machine_path(m, "qmp.sock"), proc[64];
+	struct kl_strbuf cmdline = KL_STRBUF_INIT;
+	int pid = kl_pidfile_read(path), ours = 0;
 
+	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
+	if (kl_pid_alive(pid, "qemu") && kl_read_file(proc, &cmdline, NULL) == 0)
+		ours = memmem(cmdline.buf, cmdline.len, sock, strlen(sock)) != NULL;
+	free(sock);
+	kl_strbuf_release(&cmdline);
 	free(path);
-	return kl_pid_alive(pid, "qemu") ? pid : 0;
+	return ours ? pid : 0;
 }
 
 static int

@@ -14,6 +14,7 @@
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/interrupt.h"
+#include "kubelaunch/json.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -74,11 +75,12 @@ list_of(yaml_document_t *doc, int root, const char *key, const struct edit *ed, 
 	return -1;
 }
 
-/* The index of the item named `name` in a list of {name: ...} mappings, or -1. */
+/* The index of the first item from `from` on named `name` in a list of {name: ...}
+ * mappings, or -1. */
 static long
-find_named(yaml_document_t *doc, int seq, const char *name)
+find_named_from(yaml_document_t *doc, int seq, const char *name, size_t from)
 {
-	for (size_t i = 0; i < kl_yaml_seq_len(doc, seq); i++) {
+	for (size_t i = from; i < kl_yaml_seq_len(doc, seq); i++) {
 		const char *n = kl_yaml_node_str(doc, kl_yaml_map_get(doc, kl_yaml_seq_item(doc, seq, i), "name"));
 		if (n && strcmp(n, name) == 0)
 			return (long)i;
@@ -86,14 +88,24 @@ find_named(yaml_document_t *doc, int seq, const char *name)
 	return -1;
 }
 
+static long
+find_named(yaml_document_t *doc, int seq, const char *name)
+{
+	return find_named_from(doc, seq, name, 0);
+}
+
 /* Our entry's inner mapping (`inner` is cluster, user or context), created in kubectl's
  * key order when missing. */
 static int
 our_entry(yaml_document_t *doc, int seq, const char *inner, const char *name)
 {
-	long i = find_named(doc, seq, name);
+	long i = find_named(doc, seq, name), dup;
 	int entry, m;
 
+	/* kubectl refuses a file with two entries of one name: ours stays, once, where the
+	 * first was (found by tests/fuzz/fuzz_kubeconfig.c). */
+	while (i >= 0 && (dup = find_named_from(doc, seq, name, (size_t)i + 1)) >= 0)
+		kl_yaml_seq_remove(doc, seq, (size_t)dup);
 	if (i < 0) {
 		entry = kl_yaml_new_map(doc);
 		/* kubectl writes the keys sorted: cluster/context before name, name before user. */
@@ -160,6 +172,18 @@ out:
 	return rc;
 }
 
+/* YAML holds only Unicode text: a value that is not UTF-8 (a home under a Latin-1
+ * directory name, say) cannot be written, and libyaml would abort or write an escape it
+ * cannot read back (found by tests/fuzz/fuzz_kubeconfig.c). */
+static int
+text_field(const char *what, const char *value, const struct edit *ed, struct kl_err *err)
+{
+	if (value == NULL || kl_utf8_valid(value, strlen(value)))
+		return 0;
+	return kl_err_set(err, KL_R_K8S_KUBECONFIG, "cannot write kubeconfig '%s': the %s is not UTF-8 text%s",
+			  ed->name, what, strstr(what, "path") ? " (--embed-certs writes the file's content instead)" : "");
+}
+
 static int
 do_merge(yaml_document_t *doc, int root, const struct kl_kubeconfig_entry *e, int keep_context,
 	 struct edit *ed, struct kl_err *err)
@@ -167,6 +191,11 @@ do_merge(yaml_document_t *doc, int root, const struct kl_kubeconfig_entry *e, in
 	int clusters, users, contexts, m;
 	const char *cur;
 
+	if (text_field("profile name", e->profile, ed, err) != 0 || text_field("server", e->server, ed, err) != 0 ||
+	    (!e->embed && (text_field("certificate-authority path", e->ca_path, ed, err) != 0 ||
+			   text_field("client-certificate path", e->cert_path, ed, err) != 0 ||
+			   text_field("client-key path", e->key_path, ed, err) != 0)))
+		return -1;
 	if ((clusters = list_of(doc, root, "clusters", ed, 1, err)) < 0 ||
 	    (contexts = list_of(doc, root, "contexts", ed, 1, err)) < 0 ||
 	    (users = list_of(doc, root, "users", ed, 1, err)) < 0)
@@ -226,7 +255,7 @@ do_update_server(yaml_document_t *doc, int root, const char *profile, const char
 	int clusters = list_of(doc, root, "clusters", ed, 0, err), m;
 	long at;
 
-	if (clusters < 0)
+	if (clusters < 0 || text_field("server", server, ed, err) != 0)
 		return -1;
 	at = clusters > 0 ? find_named(doc, clusters, profile) : -1;
 	m = at >= 0 ? kl_yaml_map_own(doc, kl_yaml_seq_own(doc, clusters, (size_t)at), "cluster") : 0;

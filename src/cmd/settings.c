@@ -734,8 +734,8 @@ kl_settings_decode(struct kl_settings *out, const struct kl_settings_src *src, s
 		free(label);
 		if (rc != 0) {
 			/* A file that says something wrong is not a usage error of this command. */
-			if (!text && err && err->reason == KL_R_USAGE_VALUE)
-				err->reason = KL_R_CONFIG_CORRUPT;
+			if (!text && err && kl_reason_exit(err->reason) == kl_reason_exit(KL_R_USAGE_VALUE))
+				err->reason = KL_R_CONFIG_CORRUPT; /* PROFILE_NAME_INVALID too (fuzz_config) */
 			kl_settings_release(out);
 			return -1;
 		}

@@ -96,6 +96,7 @@ KL_TEST(settings_decode_checks_files)
 		"{\"cpus\": \"two\"}", "{\"cpus\": 1}", "{\"wait-timeout\": 2160000000}", "{\"ssh-port\": -1}",
 		"{\"binary-mirror\": \"notaurl\"}", "{\"embed-certs\": \"maybe\"}", "{\"memory\": [1]}",
 		"{\"apiserver-ips\": [\"x\"]}", "{\"cert-expiration\": 1}",
+		"{\"profile\": \" dev\"}", /* was PROFILE_NAME_INVALID, a usage error (fuzz_config) */
 	};
 	struct kl_settings set;
 	struct kl_err err;

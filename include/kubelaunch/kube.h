@@ -204,16 +204,17 @@ int kl_kube_wait_available(struct kl_kube *k, json_t *objs, const char *default_
 
 /* Why a workload (Deployment, DaemonSet, StatefulSet, or a Pod) is not ready, from
  * its pods: fills err and returns -1, always. Reasons and messages:
- *   SVC_IMAGE_PULL   "pod 'ns/p': image 'ref' cannot be pulled: ErrImagePull: <message>"
- *                    (ImagePullBackOff, ErrImageNeverPull alike)
+ *   SVC_IMAGE_PULL   "pod 'ns/p' cannot pull image 'ref': ErrImagePull: <message>"
+ *                    (ImagePullBackOff, ErrImageNeverPull, InvalidImageName alike)
  *   SVC_UNAVAILABLE  "pod 'ns/p' is Pending: <the scheduler's reason and message>"
- *                    "pod 'ns/p' is in CrashLoopBackOff: <its last log line>"
- *                    "pod 'ns/p' is not ready: <condition message>"
+ *                    "pod 'ns/p' is in CrashLoopBackOff (...): its last log line: <line>"
+ *                    "pod 'ns/p' has container 'c' waiting: <reason: message>"
+ *                    "pod 'ns/p' is not ready (Running): <condition message>"
  *                    "Deployment 'ns/x' has no pods: <its condition message>"
  * `what` prefixes the message ("'dashboard' is not available after 6m0s"). */
 int kl_kube_diagnose(struct kl_kube *k, json_t *workload, const char *what, struct kl_err *err);
-/* The pure part: why this pod (as the API gives it) is not ready. Fills why (one line,
- * without the "pod 'ns/p'" prefix) and returns SVC_IMAGE_PULL, SVC_UNAVAILABLE, or
+/* The pure part: why this pod (as the API gives it) is not ready. Appends to why (one
+ * line, after "pod 'ns/p' ") and returns SVC_IMAGE_PULL, SVC_UNAVAILABLE, or
  * KL_R__COUNT when it is ready. *crashing is set when the last log line would help
  * (the container named in *container, a pointer into pod). */
 enum kl_reason kl_kube_pod_problem(json_t *pod, struct kl_strbuf *why, int *crashing, const char **container);

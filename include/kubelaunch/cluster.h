@@ -116,4 +116,11 @@ void kl_cluster_spec(struct kl_cluster *c);
  * last lines of its serial log. */
 struct kl_runner *kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
 
+struct kl_kube;
+/* An API client (kube.h) for the profile's API server from the host: the server the
+ * profile recorded (APIServer), $KUBELAUNCH_HOME/certs/ca.crt, and the profile's
+ * client.crt/.key. Its deadline is now + timeout_ms. NULL and K8S_APISERVER when the
+ * profile has no API server yet (never started). */
+struct kl_kube *kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
+
 #endif

@@ -104,4 +104,35 @@ int kl_addon_render(const struct kl_addon_set *set, const struct kl_addon *a, co
 /* A reference looks like [host[:port]/]path[:tag][@digest]: 1 if so. */
 int kl_addon_ref_valid(const char *ref);
 
+/* ---- on a cluster (enable.c), through the API client (kube.h) ---- */
+
+struct kl_kube;
+struct kl_out;
+
+/* The profile's config.json as JSON: "Addons", "AddonSettings", "AddonImages",
+ * "AddonRegistries", "AddonsApplied" (see enable.c). */
+int kl_addons_enabled(const struct kl_addon *a, json_t *cfg);
+void kl_addons_record(json_t *cfg, const char *name, int on);
+/* Keep --images/--registries ("Name=value") that name images of `a` in the profile. */
+void kl_addons_remember(json_t *cfg, const struct kl_addon *a, const char *const *images,
+			const char *const *registries);
+/* Render `a` with what the profile keeps for it (settings, overrides). */
+int kl_addons_render_profile(const struct kl_addon_set *set, const struct kl_addon *a, json_t *cfg, json_t *cluster,
+			     struct kl_strbuf *yaml, struct kl_err *err);
+
+struct kl_addons_run {
+	const struct kl_addon_set *set;
+	struct kl_kube *kube;  /* its deadline bounds the applies and the waits */
+	json_t *cfg;           /* the profile's config, updated (AddonsApplied) */
+	json_t *cluster;       /* facts for ${cluster.*} */
+	int wait;              /* wait until the workloads are available */
+	struct kl_out *out;    /* progress lines (may be NULL) */
+};
+
+/* Render all of `addons`, then apply each (pruning what an earlier rendering left),
+ * then wait. A failure names the addon and, when some objects were applied, says so. */
+int kl_addons_apply(struct kl_addons_run *r, const struct kl_addon *const *addons, size_t n, struct kl_err *err);
+/* Delete every object labelled with the addon's name. */
+int kl_addons_remove(struct kl_addons_run *r, const struct kl_addon *a, struct kl_err *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kubelaunch/addons.h"
+#include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
@@ -27,6 +28,8 @@ static const struct kl_opt opts[] = {
 	{ "images", 0, KL_OPT_LIST, "Name=REF", "enable: use this image for the addon's image Name (kept for later starts)", NULL },
 	{ "registries", 0, KL_OPT_LIST, "Name=HOST", "enable: pull the addon's image Name from this registry instead", NULL },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "enable: how long to wait for the addon's workloads", "6m" },
+	{ "no-wait", 0, KL_OPT_BOOL, NULL, "enable: return once the objects are applied", NULL },
+	{ "kubeconfig", 0, KL_OPT_STRING, "FILE", "enable/disable: act on the current cluster of this kubeconfig instead of the profile's (nothing is recorded)", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -58,6 +61,8 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 		return kl_err_set(err, KL_R_USAGE, "'addons %s' takes one addon name", sub);
 	if (strcmp(sub, "enable") != 0 && (kl_args_has(&ctx->args, "images") || kl_args_has(&ctx->args, "registries")))
 		return kl_err_set(err, KL_R_USAGE_FLAG, "--images and --registries go with 'addons enable'");
+	if (strcmp(sub, "enable") != 0 && strcmp(sub, "disable") != 0 && kl_args_has(&ctx->args, "kubeconfig"))
+		return kl_err_set(err, KL_R_USAGE_FLAG, "--kubeconfig goes with 'addons enable' and 'addons disable'");
 	return 0;
 }
 
@@ -221,29 +226,67 @@ running(struct kl_cluster *c)
 	       kl_profile_str(&c->profile, "APIServer", NULL) != NULL;
 }
 
-/* Apply (on) or remove (!on) `addons` on the running cluster c. */
+/* Apply (on) or remove (!on) `addons` through `kube` (consumed); cfg is the
+ * profile's config (or a scratch object), cluster its facts. */
 static int
-apply(struct kl_ctx *ctx, struct kl_cluster *c, const struct kl_addon_set *set, const struct kl_addon **addons,
-      size_t n, int on, struct kl_err *err)
+apply(struct kl_ctx *ctx, struct kl_kube *kube, json_t *cfg, json_t *cluster, const struct kl_addon_set *set,
+      const struct kl_addon **addons, size_t n, int on, struct kl_err *err)
 {
-	long long timeout = kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
-	struct kl_addons_run r = { .set = set, .cfg = c->profile.cfg, .wait = 1, .out = ctx->out };
-	int rc = -1;
+	struct kl_addons_run r = { .set = set, .kube = kube, .cfg = cfg, .cluster = cluster,
+				   .wait = !kl_args_bool(&ctx->args, "no-wait"), .out = ctx->out };
+	int rc = 0;
 
-	if ((r.kube = kl_cluster_kube(c, (int)timeout, err)) == NULL) {
+	if (on)
+		rc = kl_addons_apply(&r, addons, n, err);
+	for (size_t i = 0; !on && rc == 0 && i < n; i++)
+		rc = kl_addons_remove(&r, addons[i], err);
+	kl_kube_free(kube);
+	return rc;
+}
+
+static long long
+wait_timeout(struct kl_ctx *ctx)
+{
+	return kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
+}
+
+/* The running cluster c's API client, with the command's deadline. */
+static struct kl_kube *
+cluster_kube(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_err *err)
+{
+	struct kl_kube *k = kl_cluster_kube(c, (int)wait_timeout(ctx), err);
+
+	if (k == NULL)
+		err->reason = KL_R_SVC_ADDON_CLUSTER;
+	return k;
+}
+
+/* --kubeconfig: any cluster; nothing is kept (no earlier rendering is known, so
+ * nothing is pruned on enable). The node reaches this host at the server's address. */
+static int
+change_kubeconfig(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct kl_addon **addons, size_t n,
+		  int on, char **imgs, char **regs, struct kl_err *err)
+{
+	struct kl_kube *k = kl_kube_new_kubeconfig(kl_args_str(&ctx->args, "kubeconfig", NULL), NULL, err);
+	json_t *cfg = json_object(), *facts;
+	char host[64] = "127.0.0.1";
+	int rc;
+
+	if (k == NULL) {
+		json_decref(cfg);
 		err->reason = KL_R_SVC_ADDON_CLUSTER;
 		return -1;
 	}
-	r.cluster = kl_cmd_addons_facts(c);
-	if (on) {
-		rc = kl_addons_apply(&r, addons, n, err);
-	} else {
-		rc = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = kl_addons_remove(&r, addons[i], err);
-	}
-	json_decref(r.cluster);
-	kl_kube_free(r.kube);
+	kl_kube_set_deadline(k, kl_now_ms() + wait_timeout(ctx));
+	sscanf(kl_kube_server(k), "https://%63[0-9.]", host);
+	facts = json_pack("{s:s}", "hostIP", host);
+	for (size_t i = 0; i < n; i++)
+		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
+	rc = apply(ctx, k, cfg, facts, set, addons, n, on, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		kl_out_info(ctx->out, "🌟  The '%s' addon is %s", addons[i]->name, on ? "enabled" : "disabled");
+	json_decref(facts);
+	json_decref(cfg);
 	return rc;
 }
 
@@ -254,7 +297,8 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 	size_t n = (size_t)ctx->args.argc - 1;
 	char **imgs = NULL, **regs = NULL;
 	struct kl_cluster c = { 0 };
-	json_t *before = NULL;
+	json_t *before = NULL, *facts = NULL;
+	struct kl_kube *k;
 	int rc = -1, lock = -1, opened = 0;
 
 	kl_args_list(&ctx->args, "images", &imgs);
@@ -266,6 +310,10 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 
 		if (kl_addons_check_overrides(addons, n, &v, err) != 0)
 			goto out;
+	}
+	if (kl_args_has(&ctx->args, "kubeconfig")) {
+		rc = change_kubeconfig(ctx, set, addons, n, on, imgs, regs, err);
+		goto out;
 	}
 	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0 || open_cluster(ctx, &c, err) != 0)
 		goto out;
@@ -284,7 +332,10 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 					    ctx->profile, ctx->profile);
 		goto out;
 	}
-	rc = apply(ctx, &c, set, addons, n, on, err);
+	if ((k = cluster_kube(ctx, &c, err)) == NULL)
+		goto out;
+	facts = kl_cmd_addons_facts(&c);
+	rc = apply(ctx, k, c.profile.cfg, facts, set, addons, n, on, err);
 	if (rc != 0 && err->reason != KL_R_SVC_UNAVAILABLE && err->reason != KL_R_SVC_IMAGE_PULL) {
 		/* Not applied: the profile says what it said before about these addons. */
 		for (size_t i = 0; i < n; i++) {
@@ -303,6 +354,7 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 		kl_out_info(ctx->out, "🌟  The '%s' addon is %s", addons[i]->name, on ? "enabled" : "disabled");
 out:
 	json_decref(before);
+	json_decref(facts);
 	if (opened)
 		kl_cluster_release(&c);
 	if (lock >= 0)
@@ -368,10 +420,13 @@ configure(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err
 	}
 	if (kl_profile_save(ctx->home, &c.profile, err) != 0)
 		goto out;
-	if (kl_addons_enabled(a, c.profile.cfg) && running(&c))
-		rc = apply(ctx, &c, set, &a, 1, 1, err) == 0 ? kl_profile_save(ctx->home, &c.profile, err) : -1;
-	else
-		rc = 0;
+	rc = 0;
+	if (kl_addons_enabled(a, c.profile.cfg) && running(&c)) {
+		struct kl_kube *k = cluster_kube(ctx, &c, err);
+
+		rc = k && apply(ctx, k, c.profile.cfg, facts, set, &a, 1, 1, err) == 0 ?
+			     kl_profile_save(ctx->home, &c.profile, err) : -1;
+	}
 	if (rc == 0)
 		kl_out_info(ctx->out, "'%s' is configured%s", a->name,
 			    kl_addons_enabled(a, c.profile.cfg) && !running(&c) ? "; it applies at the next start" : "");

@@ -11,6 +11,7 @@ extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
+extern const struct kl_cmd kl_cmd_image;
 extern const struct kl_cmd kl_cmd_ip;
 extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_logs;
@@ -36,6 +37,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_config,
 	&kl_cmd_delete,
 	&kl_cmd_help,
+	&kl_cmd_image,
 	&kl_cmd_ip,
 	&kl_cmd_kubectl,
 	&kl_cmd_logs,

@@ -178,20 +178,23 @@ images(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 {
 	const struct kl_addon *a;
 	struct kl_profile p = { 0 };
-	json_t *doc = json_object();
+	json_t *doc = json_object(), *cfg;
+	struct kl_err ignored;
 
 	if (kl_addons_lookup(set, ctx->args.argv[1], &a, err) != 0) {
 		json_decref(doc);
 		return -1;
 	}
 	/* The profile's overrides count where there is a profile. */
-	if (kl_profile_load(ctx->home, ctx->profile, &p, NULL) != 0)
-		p.cfg = json_object();
+	if (kl_profile_load(ctx->home, ctx->profile, &p, &ignored) == 0)
+		cfg = json_incref(p.cfg);
+	else
+		cfg = json_object();
 	for (size_t i = 0; i < a->nimages; i++) {
-		const char *ov = json_string_value(json_object_get(json_object_get(json_object_get(p.cfg, "AddonImages"),
+		const char *ov = json_string_value(json_object_get(json_object_get(json_object_get(cfg, "AddonImages"),
 										   a->name), a->images[i].name));
 		const char *reg = json_string_value(json_object_get(
-			json_object_get(json_object_get(p.cfg, "AddonRegistries"), a->name), a->images[i].name));
+			json_object_get(json_object_get(cfg, "AddonRegistries"), a->name), a->images[i].name));
 		char *ovs = ov ? kl_xasprintf("%s=%s", a->images[i].name, ov) : NULL;
 		char *regs = reg ? kl_xasprintf("%s=%s", a->images[i].name, reg) : NULL;
 		const char *ovv[] = { ovs, NULL }, *regv[] = { regs, NULL };
@@ -212,6 +215,7 @@ images(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 		printf("addon '%s' runs no images of its own\n", a->name);
 	}
 	json_decref(doc);
+	json_decref(cfg);
 	kl_profile_release(&p);
 	return 0;
 }

@@ -29,6 +29,7 @@ static const struct kl_opt opts[] = {
 	{ "registries", 0, KL_OPT_LIST, "Name=HOST", "enable: pull the addon's image Name from this registry instead", NULL },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "enable: how long to wait for the addon's workloads", "6m" },
 	{ "no-wait", 0, KL_OPT_BOOL, NULL, "enable: return once the objects are applied", NULL },
+	{ "dry-run", 0, KL_OPT_BOOL, NULL, "enable: print the rendered manifests (with the profile's settings, if any) and apply nothing", NULL },
 	{ "kubeconfig", 0, KL_OPT_STRING, "FILE", "enable/disable: act on the current cluster of this kubeconfig instead of the profile's (nothing is recorded)", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
@@ -294,6 +295,37 @@ change_kubeconfig(struct kl_ctx *ctx, const struct kl_addon_set *set, const stru
 	return rc;
 }
 
+/* enable --dry-run: the YAML an enable would apply, on stdout. */
+static int
+print_rendered(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct kl_addon **addons, size_t n,
+	       char **imgs, char **regs, struct kl_err *err)
+{
+	struct kl_cluster c = { 0 };
+	json_t *cfg, *facts;
+	int rc = 0;
+
+	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) == 0) {
+		cfg = json_deep_copy(c.profile.cfg);
+		facts = kl_cmd_addons_facts(&c);
+	} else {
+		cfg = json_object();
+		facts = json_pack("{s:s}", "hostIP", "127.0.0.1");
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct kl_strbuf yaml = KL_STRBUF_INIT;
+
+		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
+		rc = kl_addons_render_profile(set, addons[i], cfg, facts, &yaml, err);
+		if (rc == 0)
+			printf("---\n# addon: %s\n%s", addons[i]->name, yaml.buf);
+		kl_strbuf_release(&yaml);
+	}
+	kl_cluster_release(&c);
+	json_decref(cfg);
+	json_decref(facts);
+	return rc;
+}
+
 static int
 change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err *err)
 {
@@ -314,6 +346,10 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 
 		if (kl_addons_check_overrides(addons, n, &v, err) != 0)
 			goto out;
+	}
+	if (on && kl_args_bool(&ctx->args, "dry-run")) {
+		rc = print_rendered(ctx, set, addons, n, imgs, regs, err);
+		goto out;
 	}
 	if (kl_args_has(&ctx->args, "kubeconfig")) {
 		rc = change_kubeconfig(ctx, set, addons, n, on, imgs, regs, err);

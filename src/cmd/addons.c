@@ -109,6 +109,34 @@ kl_cmd_addons_facts(struct kl_cluster *c)
 	return json_pack("{s:s}", "hostIP", host);
 }
 
+/* Where the host reaches what an addon serves on the node's host ports (ingress 80
+ * and 443, registry 5000): on qemu each is a forward on 127.0.0.1 added now, on the
+ * other drivers the node's address. A port that cannot be had is a warning. */
+void
+kl_cmd_addons_announce(struct kl_out *out, struct kl_cluster *c, const struct kl_addon *a)
+{
+	static const struct {
+		const char *addon, *scheme;
+		int port;
+	} ports[] = { { "ingress", "http", 80 }, { "ingress", "https", 443 }, { "registry", "host", 5000 } };
+
+	for (size_t i = 0; i < KL_ARRAY_SIZE(ports); i++) {
+		struct kl_endpoint ep = { .port = 0 };
+		struct kl_err err;
+
+		if (strcmp(ports[i].addon, a->name) != 0)
+			continue;
+		if (kl_driver_endpoint(c->machine, ports[i].port, &ep, &err) != 0)
+			kl_out_warn(out, "'%s': the host cannot reach port %d: %s", a->name, ports[i].port, err.msg);
+		else if (strcmp(ports[i].scheme, "host") == 0)
+			kl_out_info(out, "'%s': push to %s:%d from this host; pods pull from localhost:%d", a->name, ep.host,
+				    ep.port, ports[i].port);
+		else
+			kl_out_info(out, "'%s': %s://%s:%d (the node's port %d)", a->name, ports[i].scheme, ep.host, ep.port,
+				    ports[i].port);
+	}
+}
+
 /* The profile, or SVC_ADDON_CLUSTER when there is none. */
 static int
 open_cluster(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_err *err)
@@ -390,8 +418,11 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 	}
 	if (kl_profile_save(ctx->home, &c.profile, rc == 0 ? err : NULL) != 0 && rc == 0)
 		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		kl_out_info(ctx->out, "🌟  The '%s' addon is %s", addons[i]->name, on ? "enabled" : "disabled");
+		if (on)
+			kl_cmd_addons_announce(ctx->out, &c, addons[i]);
+	}
 out:
 	json_decref(before);
 	json_decref(facts);
@@ -528,6 +559,8 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 	}
 	r.out = NULL;
 	rc = kl_addons_apply(&r, on, n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		kl_cmd_addons_announce(s->out, c, on[i]);
 	/* Then wait for the ones this start was asked for by name. */
 	if (rc == 0 && s->nnames) {
 		r.wait = 1;

@@ -186,6 +186,9 @@ const struct kl_cmd kl_cmd_image = {
 		       "node's containerd, where the kubelet finds them without pulling: how an offline cluster\n"
 		       "gets an addon's images.",
 	.subcommands = subcommands,
+	.min_args = 1,
+	.max_args = KL_ARGS_ANY,
+	.args = "a subcommand: load FILE..., ls or rm REF...",
 	.flags = KL_CMD_NEEDS_HOME,
 	.check = check,
 	.run = run,

@@ -4,7 +4,8 @@
 # data outlives its pod, an Ingress routed by Host header from the host, the metrics
 # API, an image pushed from the host to the registry addon and run as a pod, the
 # dashboard Ready, an image that cannot be pulled named with advice, and stop + start
-# keeping all of it. Run it under `flock /run/kl-host-cluster.lock`.
+# keeping all of it. The addons' images come from the bench's archives through
+# `kubelaunch image load` (KL_TB_TAR_*). Run it under `flock /run/kl-host-cluster.lock`.
 . "$(dirname "$0")/test-lib.sh"
 . "$KL_SRC/tests/t/lib-testbench.sh"
 testbench_or_skip
@@ -28,18 +29,38 @@ until_ok() {
 	"$@"
 }
 
-test_expect_success 'start --addons: the named ones applied and available, DNS from the dns addon' '
-	$START --addons ingress,metrics-server,registry >out 2>err &&
-	grep -q "Enabled addons: dns, .*ingress" out &&
+test_expect_success 'start: the default addons, DNS from the dns addon (kubeadm'"'"'s skipped)' '
+	$START >out 2>err &&
+	grep -q "Enabled addons: dns, default-storageclass, storage-provisioner" out &&
 	kubelaunch addons list -o json >list.json &&
-	jq -e ".dns.Status == \"enabled\" and .ingress.Status == \"enabled\" and .registry.Status == \"enabled\" and
-		.\"metrics-server\".Status == \"enabled\" and .dashboard.Status == \"disabled\"" list.json &&
+	jq -e ".dns.Status == \"enabled\" and .ingress.Status == \"disabled\"" list.json &&
 	$K -n kube-system get deployment coredns -o json | jq -e ".metadata.labels[\"kubelaunch.io/addon\"] == \"dns\"" &&
 	dig +short @10.96.0.10 kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1 &&
 	node_ip=$($K get node -o jsonpath="{.items[0].status.addresses[?(@.type==\"InternalIP\")].address}") &&
 	echo "$node_ip" >node_ip &&
-	dig +short @10.96.0.10 host.kubelaunch.internal A | grep -qx "$node_ip" &&
-	$K -n traefik get deployment traefik -o jsonpath="{.status.availableReplicas}" | grep -qx 1
+	dig +short @10.96.0.10 host.kubelaunch.internal A | grep -qx "$node_ip"
+'
+
+test_expect_success 'image load: the addons'"'"' archives into the node'"'"'s containerd; image ls, image rm' '
+	for t in TRAEFIK LOCAL_PATH_PROVISIONER METRICS_SERVER REGISTRY AGNHOST BUSYBOX DASHBOARD_STANDIN METRICS_SCRAPER_STANDIN; do
+		tar=KL_TB_TAR_$t && kubelaunch image load "${!tar}" >>load.out || return 1
+	done &&
+	kubelaunch image ls >images &&
+	grep -qx "$KL_TB_IMG_TRAEFIK" images && grep -qx "$KL_TB_IMG_DASHBOARD_STANDIN" images &&
+	kubelaunch image ls -o json | jq -e "index(\"$KL_TB_IMG_BUSYBOX\")" &&
+	ctr -n k8s.io images tag --force "$KL_TB_IMG_BUSYBOX" kubelaunch.test/doomed:1 &&
+	kubelaunch image rm kubelaunch.test/doomed:1 &&
+	! kubelaunch image ls | grep -q doomed &&
+	test_expect_code 14 kubelaunch image load no-such.tar
+'
+
+test_expect_success 'enable ingress, metrics-server and registry: returns when they are available' '
+	kubelaunch addons enable ingress metrics-server registry --wait-timeout 4m >out &&
+	cat out &&
+	grep -q "The .ingress. addon is enabled" out &&
+	grep -q "ingress.: http://$(cat node_ip):80" out &&
+	$K -n traefik get deployment traefik -o jsonpath="{.status.availableReplicas}" | grep -qx 1 &&
+	$K -n kube-system get deployment registry -o jsonpath="{.status.availableReplicas}" | grep -qx 1
 '
 
 test_expect_success 'storage: a PVC on the default class is bound and its data outlives the pod' '

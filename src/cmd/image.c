@@ -155,26 +155,18 @@ static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	const char *sub = ctx->args.argv[0];
-	struct kl_cluster c = { 0 };
-	struct kl_runner *r = NULL;
-	int rc = -1;
+	struct kl_runner *r;
+	int rc;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0) {
-		if (err->reason == KL_R_GUEST_NOT_FOUND || err->reason == KL_R_GUEST_NOT_RUNNING)
-			kl_err_wrap(err, "cannot reach the node's images");
-		goto out;
-	}
-	if ((r = kl_cluster_connect(&c, 30000, err)) == NULL)
-		goto out;
+	if ((r = kl_cluster_connect(ctx->cluster, 30000, err)) == NULL)
+		return -1;
 	if (strcmp(sub, "load") == 0)
-		rc = load(ctx, &c, r, err);
+		rc = load(ctx, ctx->cluster, r, err);
 	else if (strcmp(sub, "ls") == 0)
 		rc = list(ctx, r, err);
 	else
 		rc = remove_images(ctx, r, err);
-out:
 	kl_runner_free(r);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -189,7 +181,7 @@ const struct kl_cmd kl_cmd_image = {
 	.min_args = 1,
 	.max_args = KL_ARGS_ANY,
 	.args = "a subcommand: load FILE..., ls or rm REF...",
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,
 	.check = check,
 	.run = run,
 };

@@ -110,6 +110,18 @@ test_expect_success 'an API server restarted in the middle of an enable is waite
 	k get apiservice v1beta1.metrics.k8s.io -o name
 '
 
+# No controller-manager and no node: a Deployment never gets its pods.
+test_expect_success 'workloads not available within --wait-timeout: the error names them' '
+	s=$(date +%s) &&
+	test_expect_code 116 kubelaunch addons enable metrics-server --kubeconfig "$KL_FX_KUBECONFIG" --wait-timeout 4s 2>err &&
+	cat err &&
+	test $(($(date +%s) - s)) -lt 30 &&
+	test "$(grep -c "^error: " err)" = 1 &&
+	grep "^error: " err | grep -q "addon .metrics-server. is applied but not available" &&
+	grep "^error: " err | grep -q "Deployment .kube-system/metrics-server." &&
+	grep -q "SVC_UNAVAILABLE" err && grep -q "^advice: " err
+'
+
 test_expect_success 'an API server nobody answers for: one line, within the wait' '
 	sed "s|$KL_FX_SERVER|https://127.0.0.1:$(free_port)|" "$KL_FX_KUBECONFIG" >dead.conf &&
 	s=$(date +%s) &&

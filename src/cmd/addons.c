@@ -158,6 +158,7 @@ list(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 	json_t *doc;
 
 	if (kl_profile_load(ctx->home, ctx->profile, &p, err) != 0) {
+		kl_profile_release(&p);
 		if (err->reason == KL_R_GUEST_NOT_FOUND)
 			kl_err_set(err, KL_R_SVC_ADDON_CLUSTER, "profile '%s' does not exist: create it with 'kubelaunch start -p %s'",
 				   ctx->profile, ctx->profile);
@@ -383,9 +384,11 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 		rc = change_kubeconfig(ctx, set, addons, n, on, imgs, regs, err);
 		goto out;
 	}
-	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0 || open_cluster(ctx, &c, err) != 0)
+	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0)
 		goto out;
-	opened = 1;
+	opened = 1; /* what a failed open allocated is released too */
+	if (open_cluster(ctx, &c, err) != 0)
+		goto out;
 	before = json_deep_copy(c.profile.cfg);
 	for (size_t i = 0; i < n; i++) {
 		kl_addons_record(c.profile.cfg, addons[i]->name, on);
@@ -448,9 +451,11 @@ configure(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err
 		return -1;
 	if (a->nsettings == 0)
 		return kl_err_set(err, KL_R_SVC_ADDON_USAGE, "addon '%s' has no settings", a->name);
-	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0 || open_cluster(ctx, &c, err) != 0)
+	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0)
 		goto out;
-	opened = 1;
+	opened = 1; /* what a failed open allocated is released too */
+	if (open_cluster(ctx, &c, err) != 0)
+		goto out;
 	mine = json_object_get(json_object_get(c.profile.cfg, "AddonSettings"), a->name);
 	for (int i = 2; i < ctx->args.argc; i++) {
 		const char *kv = ctx->args.argv[i], *eq = strchr(kv, '=');

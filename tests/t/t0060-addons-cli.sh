@@ -31,7 +31,8 @@ test_expect_success 'list -o json: {"name": {"Profile", "Status"}}' '
 '
 
 # Wall time on this shared machine follows its load (8 builds on 2 cores): the CPU
-# time the command spends (user + system) is what it costs; both are printed.
+# time the command spends (user + system) is what it costs; both are printed. A
+# sanitizer build (CI's second run) is 3-5 times slower: its limit is 100 ms.
 test_expect_success 'list costs under 20 ms (median of 21 runs)' '
 	TIMEFORMAT="%3R %3U %3S" &&
 	for i in $(seq 21); do
@@ -39,7 +40,8 @@ test_expect_success 'list costs under 20 ms (median of 21 runs)' '
 	done >times &&
 	wall=$(cut -d" " -f1 times | sort -n | sed -n 11p) && cpu=$(cut -d" " -f2 times | sort -n | sed -n 11p) &&
 	say "median: wall $wall us, cpu $cpu us (load $(cut -d" " -f1 /proc/loadavg))" &&
-	test "$cpu" -lt 20000
+	case $KL_BIN in */build/san/*) limit=100000 ;; *) limit=20000 ;; esac &&
+	test "$cpu" -lt "$limit"
 '
 
 test_expect_success 'enable on a stopped cluster records it for the next start' '

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -180,6 +182,7 @@ void
 kl_kube_resp_init(struct kl_kube_resp *r)
 {
 	r->status = 0;
+	r->date = 0;
 	r->body = NULL;
 	r->raw = (struct kl_strbuf)KL_STRBUF_INIT;
 }
@@ -197,6 +200,24 @@ collect(char *data, size_t size, size_t n, void *arg)
 {
 	kl_strbuf_add(arg, data, size * n);
 	return size * n;
+}
+
+/* The Date header: the server's clock (a VM's may differ from the host's). */
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct kl_kube_resp *resp = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncasecmp(data, "date:", 5) == 0) {
+		char line[128];
+		time_t t;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len - 5), data + 5);
+		t = curl_getdate(line, NULL);
+		resp->date = t > 0 ? (long long)t : 0;
+	}
+	return len;
 }
 
 int
@@ -261,6 +282,7 @@ attempt(struct kl_kube *k, const char *method, const char *url, const char *body
 	json_decref(resp->body);
 	resp->body = NULL;
 	resp->status = 0;
+	resp->date = 0;
 	errbuf[0] = '\0';
 	curl_easy_setopt(k->h, CURLOPT_URL, url);
 	if (strcmp(method, "GET") == 0) {
@@ -274,6 +296,8 @@ attempt(struct kl_kube *k, const char *method, const char *url, const char *body
 	curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, k->headers);
 	curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(k->h, CURLOPT_WRITEDATA, &resp->raw);
+	curl_easy_setopt(k->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(k->h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(k->h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(k->h, CURLOPT_XFERINFODATA, k->stop);

@@ -178,6 +178,7 @@ KL_TEST(kube_fx_prune_by_label_keeps_the_rendered_and_leaves_none)
 	json_t *objs, *keep;
 	struct kl_err err;
 	int deleted = -1;
+	long long t0;
 
 	if (k == NULL)
 		return;
@@ -200,7 +201,9 @@ KL_TEST(kube_fx_prune_by_label_keeps_the_rendered_and_leaves_none)
 	CHECK_INT(count_labelled(k, "kubelaunch.io/addon=fx-prune"), 2);
 	check_exists(k, json_array_get(objs, 1), __LINE__);
 	/* Disable: nothing kept. */
+	t0 = kl_now_ms();
 	CHECK_INT(kl_kube_prune(k, "kubelaunch.io/addon=fx-prune", NULL, NULL, &deleted, &err), 0);
+	printf("# prune of 2 objects, every resource listed: %lld ms\n", kl_now_ms() - t0);
 	CHECK_INT(deleted, 2);
 	CHECK_INT(count_labelled(k, "kubelaunch.io/addon=fx-prune"), 0);
 	/* Again: nothing to do, no error. */

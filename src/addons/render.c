@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kubelaunch/addons.h"
+#include "kubelaunch/json.h"
 #include "kubelaunch/xalloc.h"
 #include "kubelaunch/yaml.h"
 
@@ -269,6 +270,13 @@ substitute(struct render *r, yaml_document_t *doc, struct kl_err *err)
 		block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE || n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
 		if (expand(r, text, n->start_mark.line + 1 + (size_t)block, &val, err) != 0)
 			return -1;
+		/* A setting, an override or the cluster's facts (a machine's record) that is not
+		 * UTF-8 cannot go into YAML (found by tests/fuzz/fuzz_addons.c). */
+		if (!kl_utf8_valid(val, strlen(val))) {
+			free(val);
+			return kl_err_set(err, KL_R_SVC_ADDON_USAGE, "%s:%zu: a value given for '%s' is not UTF-8 text",
+					  r->file, (size_t)n->start_mark.line + 1, text);
+		}
 		free(n->data.scalar.value);
 		n->data.scalar.value = (yaml_char_t *)val;
 		n->data.scalar.length = strlen(val);

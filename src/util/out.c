@@ -56,7 +56,7 @@ emit(FILE *fp, const char *type, json_t *data)
 
 /* What is shown of a message: printable, valid UTF-8 (user input and file names reach
  * messages; an escape sequence or a stray byte must not). */
-static void
+static void __attribute__((format(printf, 2, 0)))
 shown(struct kl_strbuf *dst, const char *fmt, va_list ap)
 {
 	struct kl_strbuf raw = KL_STRBUF_INIT;

@@ -17,6 +17,9 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+# Generated sources (the addon tree, ADDONS_GEN in the Makefile): data, no fuzzer hooks.
+FUZZ_GEN_OBJS := $(patsubst $(BUILD)/%.c,$(FUZZ_BUILD)/obj/%.o,$(ADDONS_GEN))
+FUZZ_LIB_OBJS += $(FUZZ_GEN_OBJS)
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
 
 .PHONY: fuzz fuzz-build fuzz-replay
@@ -34,6 +37,10 @@ fuzz-replay: $(FUZZ_REPLAYS)
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_GEN_OBJS): $(FUZZ_BUILD)/obj/%.o: $(BUILD)/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz-%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(LDFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

@@ -223,6 +223,20 @@ KL_TEST(addons_values_cannot_break_yaml)
 		json_decref(settings);
 		kl_strbuf_release(&yaml);
 	}
+	/* Found by tests/fuzz/fuzz_addons.c: a value that is not UTF-8 (a byte, a code
+	 * point past U+10FFFF) made the YAML dumper abort; now the render refuses it. */
+	for (size_t i = 0; i < 2; i++) {
+		struct kl_strbuf yaml = KL_STRBUF_INIT;
+		json_t *settings = json_object();
+
+		json_object_set_new(settings, "text", json_stringn_nocheck(i ? "a\xf7\x91\x8a\x93" : "\xae", i ? 5 : 1));
+		v.settings = settings;
+		CHECK_INT(kl_addon_render(&set, kl_addons_find(&set, "free"), &v, &yaml, &err), -1);
+		CHECK_INT(err.reason, KL_R_SVC_ADDON_USAGE);
+		CHECK(strstr(err.msg, "objects.yaml:") && strstr(err.msg, "not UTF-8"));
+		json_decref(settings);
+		kl_strbuf_release(&yaml);
+	}
 	kl_addons_release(&set);
 	unsetenv("KUBELAUNCH_ADDONS_DIR");
 	free(dir);

@@ -5,6 +5,7 @@
  * Invariants: a parse that succeeds keeps every value of a typed option valid (sizes,
  * durations, whole numbers and booleans are validated once, in the parser, and what
  * the accessors read back is that value); positionals are at most the arguments;
+ * check() runs, as in main.c, only on the positional count the command declares;
  * every parsed value belongs to one of the tables; a list option yields no empty item.
  */
 #include "kubelaunch/cmd.h"
@@ -90,7 +91,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_value(&ctx.args, &ctx.args.vals[i]);
 		}
 		ctx.cmd = cmd;
-		if (cmd->check && cmd->check(&ctx, &err) != 0)
+		/* As main.c: the declared positionals first, then the command's own check. */
+		if (kl_command_check_args(cmd, ctx.args.argc, ctx.args.argv, &err) != 0)
+			KL_FUZZ_CHECK(err.reason == KL_R_USAGE && err.msg[0] != '\0');
+		else if (cmd->check && cmd->check(&ctx, &err) != 0)
 			KL_FUZZ_CHECK(err.msg[0] != '\0');
 	} else {
 		KL_FUZZ_CHECK(err.msg[0] != '\0');

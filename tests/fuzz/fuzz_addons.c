@@ -17,37 +17,12 @@
 #include "kubelaunch/yaml.h"
 
 #include "fuzz.h"
+#include "fuzz_tree.h"
 
 #define MAX_STRINGS 24
 
 static struct kl_addon_set set;
 static char **shapes; /* the default render's shape, per addon */
-
-static void
-shape_of(yaml_document_t *doc, int node, struct kl_strbuf *sb, int depth)
-{
-	yaml_node_t *n = node > 0 ? yaml_document_get_node(doc, node) : NULL;
-
-	if (n == NULL || depth > 64) {
-		kl_strbuf_addstr(sb, "?");
-	} else if (n->type == YAML_SCALAR_NODE) {
-		kl_strbuf_addstr(sb, "s");
-	} else if (n->type == YAML_SEQUENCE_NODE) {
-		kl_strbuf_addstr(sb, "[");
-		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
-			shape_of(doc, *i, sb, depth + 1);
-		kl_strbuf_addstr(sb, "]");
-	} else {
-		kl_strbuf_addstr(sb, "{");
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			const char *k = kl_yaml_node_str(doc, p->key);
-
-			kl_strbuf_addf(sb, "%s:", k ? k : "?");
-			shape_of(doc, p->value, sb, depth + 1);
-		}
-		kl_strbuf_addstr(sb, "}");
-	}
-}
 
 /* Parse the stream: its shape into sb; every object labelled. 0, or -1 if it does not parse. */
 static int
@@ -70,7 +45,7 @@ stream_shape(const struct kl_addon *a, const struct kl_strbuf *yaml, struct kl_s
 		const char *label = kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, kl_yaml_map_get(&doc,
 							     kl_yaml_map_get(&doc, 1, "metadata"), "labels"), KL_ADDON_LABEL));
 		KL_FUZZ_CHECK(label && strcmp(label, a->name) == 0);
-		shape_of(&doc, 1, sb, 0);
+		kl_fuzz_tree_text(&doc, 1, 0, sb, 0);
 		kl_strbuf_addstr(sb, "\n");
 		yaml_document_delete(&doc);
 	}

@@ -19,8 +19,7 @@
 #include "kubelaunch/yaml.h"
 
 #include "fuzz.h"
-
-#define CANON_MAX 65536
+#include "fuzz_tree.h"
 
 static char dir[64], file_ca[96], file_crt[96], file_key[96];
 
@@ -48,40 +47,6 @@ setup(void)
 	atexit(cleanup);
 }
 
-/* A node as text that only equal trees share (types, keys, values; no styles). */
-static void
-canon(yaml_document_t *doc, int node, struct kl_strbuf *sb, int depth)
-{
-	yaml_node_t *n = node > 0 ? yaml_document_get_node(doc, node) : NULL;
-
-	if (sb->len > CANON_MAX || depth > 64) {
-		kl_strbuf_addstr(sb, "...");
-		return;
-	}
-	if (n == NULL) {
-		kl_strbuf_addstr(sb, "<none>");
-	} else if (n->type == YAML_SCALAR_NODE) {
-		kl_strbuf_addf(sb, "s%zu:", n->data.scalar.length);
-		kl_strbuf_add(sb, n->data.scalar.value, n->data.scalar.length);
-	} else if (n->type == YAML_SEQUENCE_NODE) {
-		kl_strbuf_addstr(sb, "[");
-		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-			canon(doc, *i, sb, depth + 1);
-			kl_strbuf_addstr(sb, ",");
-		}
-		kl_strbuf_addstr(sb, "]");
-	} else {
-		kl_strbuf_addstr(sb, "{");
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			canon(doc, p->key, sb, depth + 1);
-			kl_strbuf_addstr(sb, ":");
-			canon(doc, p->value, sb, depth + 1);
-			kl_strbuf_addstr(sb, ",");
-		}
-		kl_strbuf_addstr(sb, "}");
-	}
-}
-
 static int
 is_ours_key(const char *k)
 {
@@ -102,8 +67,8 @@ others(yaml_document_t *doc, const char *profile, struct kl_strbuf *sb)
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		if (is_ours_key(kl_yaml_node_str(doc, p->key)))
 			continue;
-		canon(doc, p->key, sb, 0);
-		canon(doc, p->value, sb, 0);
+		kl_fuzz_tree_text(doc, p->key, 1, sb, 0);
+		kl_fuzz_tree_text(doc, p->value, 1, sb, 0);
 		kl_strbuf_addstr(sb, "\n");
 	}
 	for (size_t l = 0; l < 3; l++) {
@@ -116,7 +81,7 @@ others(yaml_document_t *doc, const char *profile, struct kl_strbuf *sb)
 
 			if (name && strcmp(name, profile) == 0)
 				continue;
-			canon(doc, item, sb, 0);
+			kl_fuzz_tree_text(doc, item, 1, sb, 0);
 			kl_strbuf_addstr(sb, "\n");
 		}
 	}

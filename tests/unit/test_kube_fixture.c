@@ -1,7 +1,7 @@
 /*
  * The API client against a real kube-apiserver (the test bench's fixture, started by
- * tests/t/t0650-kube-client.sh, which sets KL_FX_KUBECONFIG). Without it these say
- * "skipped" and check nothing. No controllers run in the fixture: the tests write the
+ * tests/t/t0650-kube-client.sh, which sets KL_FX_KUBECONFIG). Without it these are
+ * skipped (in CI too: T0650 below says why). No controllers run in the fixture: the tests write the
  * status a controller or kubelet would write themselves, through the status
  * subresources.
  */
@@ -13,15 +13,17 @@
 #include "kubelaunch/xalloc.h"
 #include "unit.h"
 
+#define T0650 "tests/t/t0650-kube-client.sh runs it against the API-server fixture it starts"
+
 static struct kl_kube *
-fixture(const char *test, int deadline_ms)
+fixture(int deadline_ms)
 {
 	const char *kc = getenv("KL_FX_KUBECONFIG");
 	struct kl_err err;
 	struct kl_kube *k;
 
 	if (kc == NULL || *kc == '\0') {
-		printf("# skipped: %s: KL_FX_KUBECONFIG is not set (tests/t/t0650-kube-client.sh sets it)\n", test);
+		kl_unit_skip(T0650, "KL_FX_KUBECONFIG is not set");
 		return NULL;
 	}
 	k = kl_kube_new_kubeconfig(kc, NULL, &err);
@@ -83,7 +85,7 @@ check_exists(struct kl_kube *k, json_t *obj, int line)
 
 KL_TEST(kube_fx_apply_creates_and_twice_changes_nothing)
 {
-	struct kl_kube *k = fixture("kube_fx_apply", 30000);
+	struct kl_kube *k = fixture(30000);
 	json_t *objs;
 	struct kl_err err;
 	char *rv[3];
@@ -113,7 +115,7 @@ KL_TEST(kube_fx_apply_creates_and_twice_changes_nothing)
 
 KL_TEST(kube_fx_crd_discovered_once_established)
 {
-	struct kl_kube *k = fixture("kube_fx_crd", 30000);
+	struct kl_kube *k = fixture(30000);
 	const struct kl_kube_resource *r = NULL;
 	struct kl_err err;
 	json_t *objs;
@@ -174,7 +176,7 @@ count_labelled(struct kl_kube *k, const char *selector)
 
 KL_TEST(kube_fx_prune_by_label_keeps_the_rendered_and_leaves_none)
 {
-	struct kl_kube *k = fixture("kube_fx_prune", 30000);
+	struct kl_kube *k = fixture(30000);
 	json_t *objs, *keep;
 	struct kl_err err;
 	int deleted = -1;
@@ -216,7 +218,7 @@ KL_TEST(kube_fx_prune_by_label_keeps_the_rendered_and_leaves_none)
 
 KL_TEST(kube_fx_rejected_object_names_it_with_the_servers_message)
 {
-	struct kl_kube *k = fixture("kube_fx_rejected", 30000);
+	struct kl_kube *k = fixture(30000);
 	json_t *objs;
 	struct kl_err err;
 	long long t0 = kl_now_ms();
@@ -248,7 +250,7 @@ KL_TEST(kube_fx_bad_ca_is_refused)
 	long long t0 = kl_now_ms();
 
 	if (kc == NULL || ca == NULL || server == NULL) {
-		printf("# skipped: kube_fx_bad_ca: KL_FX_OTHER_CA is not set (t0650 sets it)\n");
+		kl_unit_skip(T0650, "KL_FX_OTHER_CA is not set");
 		return;
 	}
 	k = kl_kube_new(&cfg, &err);
@@ -272,10 +274,10 @@ KL_TEST(kube_fx_restarted_server_is_waited_for)
 	long long t0 = kl_now_ms();
 
 	if (getenv("KL_FX_DOWN") == NULL) {
-		printf("# skipped: kube_fx_restarted: KL_FX_DOWN is not set (t0650 sets it)\n");
+		kl_unit_skip(T0650, "KL_FX_DOWN is not set");
 		return;
 	}
-	if ((k = fixture("kube_fx_restarted", 60000)) == NULL)
+	if ((k = fixture(60000)) == NULL)
 		return;
 	objs = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after-restart, namespace: default}\ndata: {a: b}\n");
 	if (kl_kube_apply(k, json_array_get(objs, 0), NULL, NULL, &err) != 0)
@@ -296,7 +298,7 @@ KL_TEST(kube_fx_down_server_fails_within_the_deadline)
 	long long t0 = kl_now_ms();
 
 	if (server == NULL || ca == NULL) {
-		printf("# skipped: kube_fx_down: KL_FX_DEAD_SERVER is not set (t0650 sets it)\n");
+		kl_unit_skip(T0650, "KL_FX_DEAD_SERVER is not set");
 		return;
 	}
 	k = kl_kube_new(&cfg, &err);
@@ -343,7 +345,7 @@ on_event(void *arg, const char *type, json_t *obj, struct kl_err *err)
 
 KL_TEST(kube_fx_watch_streams_events)
 {
-	struct watch_seen w = { fixture("kube_fx_watch", 30000), KL_STRBUF_INIT };
+	struct watch_seen w = { fixture(30000), KL_STRBUF_INIT };
 	json_t *objs;
 	struct kl_err err;
 
@@ -399,7 +401,7 @@ on_progress(void *arg, int done, int total, const char *what)
 
 KL_TEST(kube_fx_wait_available_and_diagnose)
 {
-	struct kl_kube *k = fixture("kube_fx_wait", 30000);
+	struct kl_kube *k = fixture(30000);
 	struct progress prog = { 0 };
 	json_t *ns, *dep, *pod, *pods;
 	struct kl_err err;

@@ -94,7 +94,8 @@ test_expect_success 'every command refuses one argument more than it declares' '
 	while read -r cmd; do
 		case $cmd in kubectl|ssh) continue ;; esac
 		test_expect_code 14 kubelaunch $cmd list a b c d 2>err || return 1
-		grep -q "^error: .$cmd. takes " err || return 1
+		: "commands with subcommands (addons, image) refuse in their own words" &&
+		grep -q "^error: .$cmd\( [a-z]*\)\?. takes \|^error: unknown $cmd subcommand " err || return 1
 	done <cmds &&
 	test_expect_code 14 kubelaunch service 2>err && grep -q "needs one service NAME" err &&
 	test ! -e "$KUBELAUNCH_HOME"

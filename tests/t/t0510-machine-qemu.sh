@@ -33,7 +33,7 @@ test_expect_success 'resources beyond the host, and a disk too small' '
 	test_expect_code 29 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --cpus 1000 &&
 	test_expect_code 23 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --memory 100000g &&
 	test_expect_code 14 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --disk-size 1g 2>err &&
-	grep -q "for .disk-size.: at least 2GiB" err &&
+	grep -q "for .--disk-size.: at least 2GiB" err &&
 	test ! -e "$KUBELAUNCH_HOME/machines/bad"
 '
 

@@ -23,6 +23,8 @@ DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 
 	iptables nftables conntrack socat ethtool ebtables iproute2 hyperfine jq bind9-dnsutils busybox \
 	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh dnsmasq-base umoci skopeo
 DEPS_EXTRA :=
+# make fuzz (tests/fuzz/fuzz.mk): clang and its libFuzzer.
+DEPS_TEST += clang libfuzzer-14-dev libclang-rt-14-dev
 
 ifeq ($(SANITIZE),)
 BUILD := build/default
@@ -47,6 +49,9 @@ LDLIBS = $(PC_LIBS) -ldl -lpthread
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# The addon tree is built into the binary (a copied binary works): tools/embed-addons.sh.
+ADDONS_GEN := $(BUILD)/gen/addons_data.c
+OBJS += $(ADDONS_GEN:.c=.o)
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
@@ -83,10 +88,17 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(ADDONS_GEN): tools/embed-addons.sh $(shell find addons -type f) $(wildcard addons addons/*/)
+	@mkdir -p $(dir $@)
+	@tools/embed-addons.sh addons $@
+$(ADDONS_GEN:.c=.o): $(ADDONS_GEN)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
 
 include iso/iso.mk
 include tests/testbench/testbench.mk
+include tests/fuzz/fuzz.mk
 
 # Installs only what is missing (a no-op when everything is present).
 deps:
@@ -115,11 +127,11 @@ start: deps all iso
 
 # The guest image and the Kubernetes test bench are cached outside the clone: built
 # once (cold), then seconds.
-test: deps all $(UNIT_BIN) check-docs iso testbench
+test: deps all $(UNIT_BIN) fuzz-replay check-docs iso testbench
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh $(T)
 
 # Only what needs no VM and no cluster (what the sanitizer build runs in CI).
-test-fast: deps all $(UNIT_BIN) check-docs
+test-fast: deps all $(UNIT_BIN) fuzz-replay check-docs
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh fast
 
 # Kubernetes in a VM (qemu, software emulation here): 10-20 minutes. CI runs it when

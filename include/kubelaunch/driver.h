@@ -127,6 +127,10 @@ void kl_machine_record_shares(struct kl_machine *m);
 /* The tag under which the running machine shares `host`, or NULL (not shared at its
  * last boot, or a driver without KL_CAP_SHARE). */
 const char *kl_machine_shared(const struct kl_machine *m, const char *host);
+/* A TCP port the machine's record holds under `key` of `obj` (m->state, or an object
+ * in it): `def` when there is none; -1 (CONFIG_CORRUPT naming state.json) when the
+ * record holds anything else (a hand-edited 80044 must not become port 14508). */
+int kl_machine_state_port(const struct kl_machine *m, json_t *obj, const char *key, int def, struct kl_err *err);
 
 int kl_driver_create(struct kl_machine *m, struct kl_err *err);
 int kl_driver_start(struct kl_machine *m, struct kl_err *err);

@@ -16,5 +16,9 @@ int kl_json_save_file(const char *path, json_t *obj, mode_t mode, struct kl_err 
 const char *kl_json_str(json_t *obj, const char *key);
 /* An integer member or `def`. */
 long long kl_json_int(json_t *obj, const char *key, long long def);
+/* 1 when s[0..len) is UTF-8 that JSON and YAML can hold: jansson's strict check (no
+ * overlong forms, no surrogates, nothing past U+10FFFF). libyaml's own check lets
+ * surrogates and code points past U+10FFFF through, and its parser refuses them. */
+int kl_utf8_valid(const char *s, size_t len);
 
 #endif

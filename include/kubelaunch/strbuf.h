@@ -24,7 +24,7 @@ void kl_strbuf_add(struct kl_strbuf *sb, const void *data, size_t len);
 void kl_strbuf_addstr(struct kl_strbuf *sb, const char *s);
 void kl_strbuf_addch(struct kl_strbuf *sb, int c);
 void kl_strbuf_addf(struct kl_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void kl_strbuf_vaddf(struct kl_strbuf *sb, const char *fmt, va_list ap);
+void kl_strbuf_vaddf(struct kl_strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void kl_strbuf_rtrim(struct kl_strbuf *sb);
 /* Append s escaped for XML text and attribute values (&, <, >, ', "). */
 void kl_strbuf_add_xml_escaped(struct kl_strbuf *sb, const char *s);

@@ -17,6 +17,7 @@
 #include "kubelaunch/home.h"
 #include "kubelaunch/image.h"
 #include "kubelaunch/kubeadm.h"
+#include "kubelaunch/json.h"
 #include "kubelaunch/settings.h"
 #include "kubelaunch/strvec.h"
 #include "kubelaunch/units.h"
@@ -473,6 +474,10 @@ parse_typed(const struct kl_setting *s, const char *text, const char *label, jso
 	*out = NULL;
 	if (s->type != KL_SET_LIST && (*text == '\0' || has_control(text)))
 		return bad(text, label, KL_R_USAGE_VALUE, "use a non-empty single line", err);
+	/* JSON (the profile, config.json) holds only UTF-8: json_string() of other bytes is
+	 * NULL, which the validators then read (found by tests/fuzz/fuzz_args.c). */
+	if (!kl_utf8_valid(text, strlen(text)))
+		return bad(text, label, KL_R_USAGE_VALUE, "use UTF-8 text", err);
 	switch (s->type) {
 	case KL_SET_STRING:
 		*out = json_string(text);
@@ -742,8 +747,8 @@ kl_settings_decode(struct kl_settings *out, const struct kl_settings_src *src, s
 		free(label);
 		if (rc != 0) {
 			/* A file that says something wrong is not a usage error of this command. */
-			if (!text && err && err->reason == KL_R_USAGE_VALUE)
-				err->reason = KL_R_CONFIG_CORRUPT;
+			if (!text && err && kl_reason_exit(err->reason) == kl_reason_exit(KL_R_USAGE_VALUE))
+				err->reason = KL_R_CONFIG_CORRUPT; /* PROFILE_NAME_INVALID too (fuzz_config) */
 			kl_settings_release(out);
 			return -1;
 		}

@@ -21,9 +21,11 @@
 #include "kubelaunch/settings.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
+#include "addons_cmd.h"
 
 /* What start does besides its settings (src/cmd/settings.c gives the rest). */
 static const struct kl_opt actions[] = {
+	{ "addons", 0, KL_OPT_LIST, "NAME,...", "addons to enable (kept in the profile; see 'kubelaunch addons list')", NULL },
 	{ "download-only", 0, KL_OPT_BOOL, NULL, "fetch and verify what a start needs, then stop", NULL },
 	{ "dry-run", 0, KL_OPT_BOOL, NULL, "print the steps, the settings and kubeadm.yaml; create, download and change nothing", NULL },
 	{ "force", 0, KL_OPT_BOOL, NULL, "turn the driver's health check and the resource checks into warnings", NULL },
@@ -126,6 +128,25 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, const char *want, struct kl_
 	return d;
 }
 
+/* --addons names addons there are, each once. */
+static int
+check_addons(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct kl_addon_set set;
+	const struct kl_addon **found = NULL;
+	char **names = NULL;
+	size_t n = kl_args_list(&ctx->args, "addons", &names);
+	int rc = kl_addons_load(&set, err);
+
+	if (rc == 0)
+		rc = kl_cmd_addons_resolve(&set, (const char *const *)names, n, &found, err);
+	free(found);
+	kl_strv_free(names);
+	if (set.v)
+		kl_addons_release(&set);
+	return rc;
+}
+
 /* Every flag's value, before anything is created. */
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
@@ -135,6 +156,8 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 	if (decode(ctx, NULL, NULL, &set, err) != 0)
 		return -1;
 	kl_settings_release(&set);
+	if (kl_args_has(&ctx->args, "addons") && check_addons(ctx, err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -229,6 +252,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	json_t *settings = NULL;
 	const struct kl_driver_ops *d;
 	struct kl_start_opts so = { 0 };
+	char **addons = NULL;
+	struct kl_cmd_addons_start as = { 0 };
 	int rc = -1, existed = kl_profile_exists(ctx->home, ctx->profile);
 
 	if (existed && kl_profile_load(ctx->home, ctx->profile, &old, err) != 0)
@@ -254,7 +279,16 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.cert_expiration_ms = set.cert_expiration_ms;
 	so.embed_certs = set.embed_certs;
 	so.keep_context = set.keep_context;
-	so.dns_upstream_none = strcmp(set.dns_upstream, "none") == 0;
+	kl_args_list(&ctx->args, "addons", &addons);
+	as.names = (const char *const *)addons;
+	for (as.nnames = 0; addons && addons[as.nnames]; as.nnames++)
+		;
+	/* The dns addon's upstream: the settled --dns-upstream (flag, config, profile). */
+	as.dns_upstream = set.dns_upstream;
+	as.timeout_ms = so.wait_timeout_ms;
+	as.out = ctx->out;
+	so.addons = kl_cmd_addons_start;
+	so.addons_arg = &as;
 	so.force = kl_args_bool(&ctx->args, "force");
 	so.supervise = kl_supervise_spawn;
 	so.cni = set.cni;
@@ -275,6 +309,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	}
 out:
 	kl_start_opts_release(&so);
+	kl_strv_free(addons);
 	kl_cluster_release(&c);
 	kl_profile_release(&old);
 	kl_settings_release(&set);

@@ -229,6 +229,22 @@ kl_machine_shared(const struct kl_machine *m, const char *host)
 	return NULL;
 }
 
+int
+kl_machine_state_port(const struct kl_machine *m, json_t *obj, const char *key, int def, struct kl_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+	char *path;
+
+	if (v == NULL)
+		return def;
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 65535)
+		return (int)json_integer_value(v);
+	path = kl_machine_path(m, "state.json");
+	kl_err_set(err, KL_R_CONFIG_CORRUPT, "cannot use '%s': '%s' is not a TCP port", path, key);
+	free(path);
+	return -1;
+}
+
 void
 kl_machine_free(struct kl_machine *m)
 {

@@ -182,7 +182,7 @@ create(struct kl_machine *m, struct kl_err *err)
 static int
 pick_port(struct kl_machine *m, const char *key, struct kl_err *err)
 {
-	int port = (int)kl_json_int(m->state, key, 0);
+	int port = kl_machine_state_port(m, m->state, key, 0, NULL);
 
 	if (port > 0 && kl_port_free(port))
 		return port;
@@ -310,17 +310,20 @@ endpoint(struct kl_machine *m, int guest_port, struct kl_endpoint *ep, struct kl
 
 	snprintf(ep->host, sizeof(ep->host), "127.0.0.1");
 	if (guest_port == 22 || guest_port == m->spec.apiserver_port) {
-		ep->port = (int)kl_json_int(m->state, guest_port == 22 ? "SSHPort" : "APIPort", 0);
+		ep->port = kl_machine_state_port(m, m->state, guest_port == 22 ? "SSHPort" : "APIPort", 0, err);
+		if (ep->port < 0)
+			return -1;
 		return ep->port > 0 ? 0 : kl_err_set(err, KL_R_GUEST_NOT_RUNNING, "'%s' has no forwarded port %d",
 							  m->name, guest_port);
 	}
 	/* Any other port: add a forward at run time and remember it until the next start. */
 	snprintf(key, sizeof(key), "%d", guest_port);
 	fwd = json_object_get(m->state, "Forwards");
-	if (fwd && json_is_integer(json_object_get(fwd, key))) {
-		ep->port = (int)json_integer_value(json_object_get(fwd, key));
-		return 0;
-	}
+	if (fwd && !json_is_object(fwd))
+		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "cannot use the record of '%s': 'Forwards' is not an object",
+				  m->name);
+	if ((ep->port = kl_machine_state_port(m, fwd, key, 0, err)) != 0)
+		return ep->port > 0 ? 0 : -1;
 	if ((port = kl_free_port(err)) < 0)
 		return -1;
 	cmd = kl_xasprintf("hostfwd_add net0 tcp:127.0.0.1:%d-:%d", port, guest_port);

@@ -77,13 +77,13 @@ static int
 state(struct kl_machine *m, enum kl_machine_state *st, struct kl_err *err)
 {
 	const char *host = kl_json_str(m->state, "SSHHost");
+	int port = kl_machine_state_port(m, m->state, "SSHPort", 22, NULL);
 
 	(void)err;
 	if (host == NULL)
 		*st = KL_STATE_NONEXISTENT;
 	else
-		*st = reachable(host, (int)kl_json_int(m->state, "SSHPort", 22), 2000) ? KL_STATE_RUNNING :
-										       KL_STATE_ERROR;
+		*st = port > 0 && reachable(host, port, 2000) ? KL_STATE_RUNNING : KL_STATE_ERROR;
 	return 0;
 }
 
@@ -110,7 +110,8 @@ ssh_endpoint(struct kl_machine *m, struct kl_ssh_endpoint *ep, struct kl_err *er
 {
 	if (ip(m, ep->addr.host, sizeof(ep->addr.host), err) != 0)
 		return -1;
-	ep->addr.port = (int)kl_json_int(m->state, "SSHPort", 22);
+	if ((ep->addr.port = kl_machine_state_port(m, m->state, "SSHPort", 22, err)) < 0)
+		return -1;
 	const char *user = kl_json_str(m->state, "SSHUser"), *key = kl_json_str(m->state, "SSHKey");
 
 	snprintf(ep->user, sizeof(ep->user), "%s", user ? user : "root");

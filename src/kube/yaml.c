@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kubelaunch/json.h"
 #include "kubelaunch/xalloc.h"
 #include "kubelaunch/yaml.h"
 
@@ -184,6 +185,12 @@ scalar(struct kl_yaml_out *y, const char *s, int plain)
 {
 	yaml_event_t ev;
 
+	/* libyaml would emit an escape its own parser refuses (found by fuzz_yaml). */
+	if (!y->failed && !kl_utf8_valid(s, strlen(s))) {
+		y->failed = 1;
+		snprintf(y->problem, sizeof(y->problem), "the text is not UTF-8");
+		return;
+	}
 	emit(y, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, 1,
 						  plain ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE));
 }
@@ -332,6 +339,7 @@ struct dumper {
 	char *emitted;
 	int last_id;
 	int failed;
+	const char *problem; /* why, when not the emitter's own */
 };
 
 static void
@@ -354,9 +362,18 @@ count_refs(struct dumper *d, int index)
 static void
 dump_event(struct dumper *d, yaml_event_t *ev, int ok)
 {
-	if (!ok)
-		abort();
-	if (d->failed || !yaml_emitter_emit(&d->em, ev))
+	if (!ok) {
+		/* libyaml refuses the event's text (it is not UTF-8): an error, not an abort. */
+		if (!d->failed)
+			d->problem = "the text is not UTF-8";
+		d->failed = 1;
+		return;
+	}
+	if (d->failed) {
+		yaml_event_delete(ev);
+		return;
+	}
+	if (!yaml_emitter_emit(&d->em, ev))
 		d->failed = 1;
 }
 
@@ -383,6 +400,11 @@ dump_node(struct dumper *d, int index)
 	switch (n->type) {
 	case YAML_SCALAR_NODE: {
 		int implicit = strcmp((char *)n->tag, YAML_DEFAULT_SCALAR_TAG) == 0;
+		/* libyaml's own check lets through what its parser then refuses (fuzz_yaml). */
+		if (!kl_utf8_valid((const char *)n->data.scalar.value, n->data.scalar.length)) {
+			dump_event(d, &ev, 0);
+			break;
+		}
 		dump_event(d, &ev, yaml_scalar_event_initialize(&ev, anchor, n->tag, n->data.scalar.value,
 							       (int)n->data.scalar.length, implicit, implicit,
 							       n->data.scalar.style));
@@ -438,7 +460,8 @@ kl_yaml_dump_anchored(yaml_document_t *doc, const struct kl_yaml_anchors *names,
 	dump_event(&d, &ev, yaml_document_end_event_initialize(&ev, doc->end_implicit));
 	dump_event(&d, &ev, yaml_stream_end_event_initialize(&ev));
 	if (d.failed || !yaml_emitter_flush(&d.em))
-		rc = kl_err_set(err, KL_R_PROGRAM, "cannot emit YAML: %s", d.em.problem ? d.em.problem : "unknown");
+		rc = kl_err_set(err, KL_R_PROGRAM, "cannot emit YAML: %s",
+				d.problem ? d.problem : d.em.problem ? d.em.problem : "unknown");
 	yaml_emitter_delete(&d.em);
 	for (size_t i = 0; i < count; i++)
 		free(d.anchor[i]);

@@ -67,6 +67,15 @@ kl_json_str(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+int
+kl_utf8_valid(const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 long long
 kl_json_int(json_t *obj, const char *key, long long def)
 {

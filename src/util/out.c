@@ -56,7 +56,7 @@ emit(FILE *fp, const char *type, json_t *data)
 
 /* What is shown of a message: printable, valid UTF-8 (user input and file names reach
  * messages; an escape sequence or a stray byte must not). */
-static void
+static void __attribute__((format(printf, 2, 0)))
 shown(struct kl_strbuf *dst, const char *fmt, va_list ap)
 {
 	struct kl_strbuf raw = KL_STRBUF_INIT;
@@ -94,7 +94,7 @@ kl_out_step(struct kl_out *out, int current, int total, const char *name, const 
 }
 
 /* A note or a warning: one line with a prefix, or one event of `type`. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 note(struct kl_out *out, FILE *fp, const char *type, const char *prefix, const char *fmt, va_list ap)
 {
 	struct kl_strbuf msg = KL_STRBUF_INIT;

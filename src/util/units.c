@@ -124,20 +124,35 @@ bad:
 			  s ? s : "");
 }
 
+/* One number of a version: 1 to 9 decimal digits, no sign, no leading zero. */
+static const char *
+version_number(const char *s, int *out)
+{
+	int n = 0, digits = 0;
+
+	while (isdigit((unsigned char)s[digits])) {
+		if (digits == 9)
+			return NULL;
+		n = n * 10 + (s[digits++] - '0');
+	}
+	if (digits == 0 || (digits > 1 && s[0] == '0'))
+		return NULL;
+	*out = n;
+	return s + digits;
+}
+
+/* Only the canonical form is a version (it goes into paths and URLs as typed):
+ * "1.4.+2", "1. 4.2", "1.04.2" and numbers past an int are not. */
 int
 kl_version_parse(const char *s, struct kl_version *v)
 {
-	char tail;
-
 	if (s == NULL)
 		return -1;
 	if (*s == 'v')
 		s++;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	if (sscanf(s, "%d.%d.%d%c", &v->major, &v->minor, &v->patch, &tail) != 3)
-		return -1;
-	if (v->major < 0 || v->minor < 0 || v->patch < 0)
+	if ((s = version_number(s, &v->major)) == NULL || *s++ != '.' ||
+	    (s = version_number(s, &v->minor)) == NULL || *s++ != '.' ||
+	    (s = version_number(s, &v->patch)) == NULL || *s != '\0')
 		return -1;
 	return 0;
 }

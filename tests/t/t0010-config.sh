@@ -76,6 +76,7 @@ test_expect_success 'truncated (empty) config.json is corrupt, not silently rese
 
 test_expect_success 'many concurrent config set: no update is lost' '
 	keys="apiserver-port cpus disk-size memory wait-timeout cni image-repository libvirt-uri" &&
+	pids= &&
 	for round in 1 2 3 4 5; do
 		for k in $keys; do
 			case $k in
@@ -84,9 +85,10 @@ test_expect_success 'many concurrent config set: no update is lost' '
 			cni) v=bridge ;; *) v=$k-$round ;;
 			esac
 			kubelaunch config set $k $v &
+			pids="$pids $!"
 		done
 	done &&
-	wait &&
+	for p in $pids; do wait "$p" || return 1; done &&
 	for k in $keys; do kubelaunch config get $k >/dev/null || return 1; done &&
 	test "$(kubelaunch config view | wc -l)" = 8
 '

@@ -45,7 +45,7 @@ test_expect_success 'an existing profile keeps its driver: a warning with the fi
 
 test_expect_success 'a second start of the same profile waits for the lock' '
 	lock="$KUBELAUNCH_HOME/profiles/host.lock" &&
-	flock "$lock" sleep 2 & holder=$! &&
+	{ flock "$lock" sleep 2 & holder=$!; } &&
 	sleep 0.3 &&
 	start=$(date +%s%N) &&
 	kubelaunch -p host start --driver=none --no-kubernetes >/dev/null &&

@@ -33,7 +33,7 @@ test_expect_success 'resources beyond the host, and a disk too small' '
 	test_expect_code 29 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --cpus 1000 &&
 	test_expect_code 23 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --memory 100000g &&
 	test_expect_code 14 kubelaunch -p bad start --driver=qemu --no-kubernetes --iso-url "file://$ISO" --disk-size 1g 2>err &&
-	grep -q "for .disk-size.: at least 2GiB" err &&
+	grep -q "for .--disk-size.: at least 2GiB" err &&
 	test ! -e "$KUBELAUNCH_HOME/machines/bad"
 '
 
@@ -81,8 +81,8 @@ test_expect_success 'delete leaves no process and no file' '
 '
 
 test_expect_success 'a guest that dies while booting: exit 81 with its serial log' '
-	( kubelaunch -p crash start --driver=qemu --no-kubernetes --memory 2g --iso-url "file://$ISO" \
-		--wait-timeout 6m >out 2>err; echo $? >rc ) &
+	{ ( kubelaunch -p crash start --driver=qemu --no-kubernetes --memory 2g --iso-url "file://$ISO" \
+		--wait-timeout 6m >out 2>err; echo $? >rc ) & } &&
 	for i in $(seq 100); do [ -s "$KUBELAUNCH_HOME/machines/crash/qemu.pid" ] && break; sleep 0.2; done &&
 	sleep 3 && kill -9 "$(cat "$KUBELAUNCH_HOME/machines/crash/qemu.pid")" &&
 	for i in $(seq 100); do [ -s rc ] && break; sleep 0.2; done &&

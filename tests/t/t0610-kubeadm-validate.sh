@@ -52,15 +52,15 @@ for f in "$GOLDEN"/*.yaml; do
 	fi
 	validated=$((validated + 1))
 	test_expect_success "kubeadm config validate accepts $name" '
-		"$KUBEADM" config validate --config "$f" >out 2>&1 || { cat out; false; } &&
+		{ "$KUBEADM" config validate --config "$f" >out 2>&1 || { cat out; false; }; } &&
 		grep -qx ok out
 	'
 done
 
 test_expect_success 'at least one golden matches the testbench version' '
 	test "$validated" -ge 1 &&
-	ls "$GOLDEN" | grep -q "^$kubeadm_version-default.yaml$" || {
-		echo "add a golden for $kubeadm_version to tests/unit/test_kubeadm.c"; false; }
+	{ ls "$GOLDEN" | grep -q "^$kubeadm_version-default.yaml$" || {
+		echo "add a golden for $kubeadm_version to tests/unit/test_kubeadm.c"; false; }; }
 '
 
 test_expect_success 'kubeadm config images list reads the repository and version' '
@@ -85,7 +85,7 @@ test_expect_success 'kubeadm init phase certs takes the certificates as they are
 	md5sum pki/* >before.md5 &&
 	env KL_KUBEADM_OUT="$TRASH/cfg.yaml" KL_KUBEADM_CASE="$kubeadm_version-default" \
 		KL_KUBEADM_CERT_DIR="$TRASH/pki" "$KL_UNIT" kubeadm_helper_from_env &&
-	"$KUBEADM" init phase certs all --config cfg.yaml >certs.log 2>&1 || { cat certs.log; false; } &&
+	{ "$KUBEADM" init phase certs all --config cfg.yaml >certs.log 2>&1 || { cat certs.log; false; }; } &&
 	cat certs.log &&
 	grep -q "Using existing apiserver certificate" certs.log &&
 	grep -q "Using existing ca certificate authority" certs.log &&

@@ -177,7 +177,7 @@ test_expect_success 'a kubeconfig that cannot be parsed is left untouched, the e
 
 test_expect_success 'the kubectl lock file is honoured: the merge waits for it' '
 	cp rich.yaml locked && : >locked.lock &&
-	( sleep 1; rm -f locked.lock ) &
+	{ ( sleep 1; rm -f locked.lock ) & } &&
 	kc merge dev KL_KC_PATH="$TRASH/locked" && grep -q "name: dev" locked && ! test -e locked.lock
 '
 

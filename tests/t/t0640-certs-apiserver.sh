@@ -87,8 +87,8 @@ test_expect_success 'etcd and kube-apiserver start with them and become ready' '
 		curl -fsS --max-time 2 --cacert "$CA/ca.crt" "https://127.0.0.1:$aport/readyz" >/dev/null 2>&1 && break
 		sleep 0.2
 	done &&
-	curl -fsS --cacert "$CA/ca.crt" "https://127.0.0.1:$aport/readyz" ||
-	{ tail -n 20 kube-apiserver.log; false; }
+	{ curl -fsS --cacert "$CA/ca.crt" "https://127.0.0.1:$aport/readyz" ||
+		{ tail -n 20 kube-apiserver.log; false; }; }
 '
 APORT=$(cat "$TRASH/aport" 2>/dev/null)
 

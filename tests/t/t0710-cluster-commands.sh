@@ -124,7 +124,7 @@ test_expect_success 'logs --file: written there with mode 0600, nothing on stdou
 '
 
 test_expect_success 'logs -f follows kubelet until interrupted, and leaves nothing running' '
-	kubelaunch logs -f -n 1 >follow 2>&1 & pid=$! &&
+	{ kubelaunch logs -f -n 1 >follow 2>&1 & pid=$!; } &&
 	for i in $(seq 100); do grep -q "^==> kubelet (following" follow && break; sleep 0.2; done &&
 	size=$(stat -c %s follow) &&
 	for i in $(seq 60); do [ "$(stat -c %s follow)" -gt "$size" ] && break; sleep 1; done &&

@@ -19,7 +19,7 @@ test_expect_success 'testbench-env names existing paths' '
 
 test_expect_success 'the env output is eval-able and stable' '
 	tb_env >env1 && tb_env >env2 && test_cmp env1 env2 &&
-	(unset KL_TB_DIR; eval "$(cat env1)"; test -n "$KL_TB_DIR")
+	(unset KL_TB_DIR && eval "$(cat env1)" && test -n "$KL_TB_DIR")
 '
 
 test_expect_success 'kubeadm version -o short prints the stamped release' '

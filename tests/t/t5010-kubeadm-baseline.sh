@@ -49,7 +49,7 @@ test_expect_success 'snapshot the host before' '
 test_when_finished "\"$KL_TB_KUBEADM\" down"
 
 test_expect_success 'kubeadm-baseline up reaches Ready and DNS' '
-	"$KL_TB_KUBEADM" up >timings 2>up.log || { cat up.log; return 1; }
+	{ "$KL_TB_KUBEADM" up >timings 2>up.log || { cat up.log; false; }; } &&
 	cat up.log timings &&
 	grep "^node Ready: " timings &&
 	grep "^DNS answering: " timings

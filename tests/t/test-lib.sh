@@ -4,7 +4,7 @@
 # test_done. Each script runs in a private trash directory that is also its HOME
 # and KUBELAUNCH_HOME; KUBECONFIG and the proxy variables are unset.
 #
-#   test_expect_success 'title' 'commands'
+#   test_expect_success 'title' 'commands'   commands joined with && (chain-linted)
 #   test_must_fail cmd...        fails (exit 1..125), but a crash (signal) is a failure
 #   test_expect_code N cmd...    exits with exactly N
 #   test_cmp expected actual     diff -u
@@ -42,10 +42,53 @@ test_pid_alive() {
 	[ -r "/proc/$1/stat" ] && ! grep -q "^[0-9]* ([^)]*) Z" "/proc/$1/stat"
 }
 
+# A body runs in a subshell as the body of a function (so a loop can say
+# `|| return 1`), and its status is the status of its last command: there is no
+# `set -e` (bash ignores it in a command whose status is tested anyway). So every
+# command of a body is joined to the next with &&, and the chain lint checks that.
+test_eval_() {
+	eval "$1"
+}
+
+# Chain lint (KL_TEST_CHAIN_LINT=0 turns it off): before a body runs, it runs once
+# as "(exit 117) && BODY", followed by a line that prints the status. With an
+# unbroken && chain nothing of BODY runs and the status is 117. A command that is
+# not joined with && (a newline, ";" or "&" instead) runs, and the status is its own;
+# an unterminated here-document swallows the status line. The status alone can be
+# fooled ("cmd & pid=$! && wait $pid" hands the 117 on), so a DEBUG trap also counts
+# the commands that ran, which must be as many as for the body "true". Either way the
+# test fails without running. Inside loops, { ...; }, $(...) and functions a failure
+# must still reach the chain: `|| return 1` in loops, `{ cmd || rc=$?; } &&`, and
+# `{ cmd & } &&` for a background command.
+test_chain_lint_run_() {
+	(
+		kl_lint_ran=0
+		set -T
+		trap 'kl_lint_ran=$((kl_lint_ran + 1))' DEBUG
+		test_eval_ "(exit 117) && $1
+echo \"kl-chain-lint-\$? \$kl_lint_ran\""
+	) >"$TRASH/.lint" 2>/dev/null </dev/null
+	tail -n 1 "$TRASH/.lint"
+	rm -f "$TRASH/.lint"
+}
+
+test_chain_lint_() {
+	[ "${KL_TEST_CHAIN_LINT:-1}" = 0 ] && return 0
+	[ -n "${test_chain_lint_ok_:-}" ] || test_chain_lint_ok_=$(test_chain_lint_run_ true)
+	[ "$(test_chain_lint_run_ "$1")" = "$test_chain_lint_ok_" ]
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	local title=$1 body=$2 out="$TRASH/.out.$test_count"
-	if (set -e; eval "$body") >"$out" 2>&1; then
+	if ! test_chain_lint_ "$body"; then
+		test_failed=$((test_failed + 1))
+		say "not ok $test_count - $title"
+		say "# broken && chain (or a here-document that does not end) in:"
+		printf '%s\n' "$body" | sed 's/^/#   /'
+		return 0
+	fi
+	if (test_eval_ "$body") >"$out" 2>&1; then
 		say "ok $test_count - $title"
 		[ "${KL_VERBOSE:-}" = 1 ] && sed 's/^/# /' "$out"
 	else

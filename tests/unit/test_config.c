@@ -18,6 +18,9 @@ KL_TEST(config_values_table)
 		{ "cpus", "2.5", NULL },            { "cpus", "100000", NULL },
 		{ "driver", "qemu", "qemu" },
 		{ "driver", "libvirt", "kvm2" },    { "driver", "virtualbox", NULL },
+		/* Found by tests/fuzz/fuzz_args.c: not UTF-8, json_string() was NULL and the
+		 * driver check read it (a crash); every text setting refuses it. */
+		{ "driver", "\xb4\xb4", NULL },     { "image-repository", "reg\xe9.local", NULL },
 		{ "kubernetes-version", "1.34.2", "v1.34.2" },
 		{ "kubernetes-version", "stable", "stable" },
 		{ "kubernetes-version", "v1.x", NULL },
@@ -96,6 +99,7 @@ KL_TEST(settings_decode_checks_files)
 		"{\"cpus\": \"two\"}", "{\"cpus\": 1}", "{\"wait-timeout\": 2160000000}", "{\"ssh-port\": -1}",
 		"{\"binary-mirror\": \"notaurl\"}", "{\"embed-certs\": \"maybe\"}", "{\"memory\": [1]}",
 		"{\"apiserver-ips\": [\"x\"]}", "{\"cert-expiration\": 1}",
+		"{\"profile\": \" dev\"}", /* was PROFILE_NAME_INVALID, a usage error (fuzz_config) */
 	};
 	struct kl_settings set;
 	struct kl_err err;

@@ -108,6 +108,34 @@ KL_TEST(machine_shared_reads_the_last_boot)
 	kl_machine_free(m);
 }
 
+/* Found by tests/fuzz/fuzz_state.c: a hand-edited "SSHPort": 80044 in state.json was
+ * used as it was (libssh would take it as 14508); a record's ports are checked. */
+KL_TEST(machine_state_ports_are_tcp_ports)
+{
+	struct kl_machine *m = sample("qemu");
+	struct kl_ssh_endpoint ep;
+	struct kl_endpoint api;
+	struct kl_err err;
+
+	CHECK_INT(kl_machine_state_port(m, m->state, "SSHPort", 22, &err), 22);
+	json_object_set_new(m->state, "SSHPort", json_integer(40022));
+	CHECK_INT(kl_driver_ssh_endpoint(m, &ep, &err), 0);
+	CHECK_INT(ep.addr.port, 40022);
+	json_object_set_new(m->state, "SSHPort", json_integer(80044));
+	CHECK_INT(kl_driver_ssh_endpoint(m, &ep, &err), -1);
+	CHECK_INT(err.reason, KL_R_CONFIG_CORRUPT);
+	CHECK(strstr(err.msg, "state.json") && strstr(err.msg, "'SSHPort' is not a TCP port"));
+	json_object_set_new(m->state, "Forwards", json_pack("{s:i}", "30080", 0));
+	CHECK_INT(kl_driver_endpoint(m, 30080, &api, &err), -1);
+	CHECK_INT(err.reason, KL_R_CONFIG_CORRUPT);
+	json_object_set_new(m->state, "Forwards", json_pack("{s:i}", "30080", 41080));
+	CHECK_INT(kl_driver_endpoint(m, 30080, &api, &err), 0);
+	CHECK_INT(api.port, 41080);
+	json_object_set_new(m->state, "SSHPort", json_string("22"));
+	CHECK_INT(kl_machine_state_port(m, m->state, "SSHPort", 22, &err), -1);
+	kl_machine_free(m);
+}
+
 KL_TEST(vfkit_argv_golden)
 {
 	struct kl_machine *m = sample("vfkit");

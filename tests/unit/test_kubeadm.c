@@ -172,8 +172,11 @@ KL_TEST(kubeadm_helper_from_env)
 	struct kl_strbuf sb = KL_STRBUF_INIT;
 	struct kl_err err;
 
-	if (out == NULL || name == NULL)
+	if (out == NULL || name == NULL) {
+		kl_unit_skip("a hook: tests/t/t0610-kubeadm-validate.sh drives it",
+			     "KL_KUBEADM_OUT or KL_KUBEADM_CASE is not set");
 		return;
+	}
 	for (size_t i = 0; i < KL_ARRAY_SIZE(cases); i++) {
 		struct kl_kubeadm_params p = cases[i].p;
 

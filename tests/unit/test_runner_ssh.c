@@ -3,8 +3,8 @@
  *
  * tests/t/t0400-ssh-runner.sh starts sshd and runs these by name with the target in
  * KL_TEST_SSH_HOST, _PORT, _USER, _KEY and _KNOWN_HOSTS (plus one variable per
- * scenario, below). Without them a test says "# skipped: ..." and passes: only the
- * unit run of `make test T=unit` lacks them, and t0400 fails if any test it runs skips.
+ * scenario, below). Without them a test is skipped (in CI too: T0400 below says
+ * why), and t0400 fails if any test it runs skips.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -23,6 +23,8 @@
 #include "kubelaunch/xalloc.h"
 #include "unit.h"
 
+#define T0400 "tests/t/t0400-ssh-runner.sh runs it against the sshd it starts"
+
 static long long
 now_ms(void)
 {
@@ -34,13 +36,12 @@ now_ms(void)
 
 /* Fill t from the environment; 0, or -1 after saying why the test is skipped. */
 static int
-target_from_env(struct kl_ssh_target *t, const char *test, const char *also)
+target_from_env(struct kl_ssh_target *t, const char *also)
 {
 	const char *host = getenv("KL_TEST_SSH_HOST");
 
 	if (host == NULL || *host == '\0' || (also && getenv(also) == NULL)) {
-		printf("# skipped: %s: %s is not set (tests/t/t0400-ssh-runner.sh sets it)\n", test,
-		       host == NULL || *host == '\0' ? "KL_TEST_SSH_HOST" : also);
+		kl_unit_skip(T0400, "%s is not set", host == NULL || *host == '\0' ? "KL_TEST_SSH_HOST" : also);
 		return -1;
 	}
 	memset(t, 0, sizeof(*t));
@@ -61,7 +62,7 @@ connect_env(const char *test)
 	struct kl_err err = { 0 };
 	struct kl_runner *r;
 
-	if (target_from_env(&t, test, NULL) != 0)
+	if (target_from_env(&t, NULL) != 0)
 		return NULL;
 	r = kl_runner_ssh_new(&t, &err);
 	if (r == NULL)
@@ -145,7 +146,7 @@ KL_TEST(ssh_keygen_for_the_test_server)
 	struct kl_err err = { 0 };
 
 	if (path == NULL) {
-		printf("# skipped: ssh_keygen_for_the_test_server: KL_TEST_SSH_KEYGEN is not set\n");
+		kl_unit_skip(T0400, "KL_TEST_SSH_KEYGEN is not set");
 		return;
 	}
 	CHECK_INT(kl_ssh_keygen(path, &err), 0);
@@ -160,7 +161,7 @@ KL_TEST(ssh_pin_host_key_on_first_contact)
 	struct kl_err err = { 0 };
 	struct kl_runner *r;
 
-	if (target_from_env(&t, "ssh_pin_host_key_on_first_contact", "KL_TEST_SSH_KNOWN_HOSTS") != 0)
+	if (target_from_env(&t, "KL_TEST_SSH_KNOWN_HOSTS") != 0)
 		return;
 	CHECK(!kl_path_exists(t.known_hosts));
 	r = kl_runner_ssh_new(&t, &err);
@@ -540,7 +541,7 @@ KL_TEST(ssh_hostkey_mismatch_is_refused)
 	char where[64];
 	long long t0;
 
-	if (target_from_env(&t, "ssh_hostkey_mismatch_is_refused", "KL_TEST_SSH_EXPECT_MISMATCH") != 0)
+	if (target_from_env(&t, "KL_TEST_SSH_EXPECT_MISMATCH") != 0)
 		return;
 	t.retry_ms = 10000;
 	t0 = now_ms();
@@ -564,7 +565,7 @@ KL_TEST(ssh_unreachable_port_is_guest_ssh)
 	char where[64];
 	long long t0, took;
 
-	if (target_from_env(&t, "ssh_unreachable_port_is_guest_ssh", "KL_TEST_SSH_DEAD_PORT") != 0)
+	if (target_from_env(&t, "KL_TEST_SSH_DEAD_PORT") != 0)
 		return;
 	t.port = atoi(getenv("KL_TEST_SSH_DEAD_PORT"));
 	t.retry_ms = 1500;
@@ -590,7 +591,7 @@ KL_TEST(ssh_silent_port_is_guest_ssh)
 	char where[64];
 	long long t0, took;
 
-	if (target_from_env(&t, "ssh_silent_port_is_guest_ssh", "KL_TEST_SSH_SILENT_PORT") != 0)
+	if (target_from_env(&t, "KL_TEST_SSH_SILENT_PORT") != 0)
 		return;
 	t.port = atoi(getenv("KL_TEST_SSH_SILENT_PORT"));
 	t.retry_ms = 1500;
@@ -616,7 +617,7 @@ KL_TEST(ssh_retry_while_sshd_comes_up)
 	long long t0, took;
 	const char *argv[] = { "true", NULL };
 
-	if (target_from_env(&t, "ssh_retry_while_sshd_comes_up", "KL_TEST_SSH_LATE_PORT") != 0)
+	if (target_from_env(&t, "KL_TEST_SSH_LATE_PORT") != 0)
 		return;
 	t.port = atoi(getenv("KL_TEST_SSH_LATE_PORT"));
 	t.retry_ms = 20000;
@@ -641,7 +642,7 @@ KL_TEST(ssh_bench_100_true)
 	int n = 100;
 
 	if (getenv("KL_BENCH") == NULL) {
-		printf("# skipped: ssh_bench_100_true: KL_BENCH is not set (bench/ssh.sh sets it)\n");
+		kl_unit_skip("a benchmark: bench/ssh.sh runs it", "KL_BENCH is not set");
 		return;
 	}
 	t0 = now_ms();

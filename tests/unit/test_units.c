@@ -80,6 +80,15 @@ KL_TEST(version_parse_and_compare)
 	CHECK_INT(kl_version_cmp(&a, &a), 0);
 	CHECK(kl_version_parse("v1.34", &a) != 0);
 	CHECK(kl_version_parse("v1.34.2x", &a) != 0);
+	/* Found by tests/fuzz/fuzz_units.c: sscanf's %d took signs, spaces and overflow. */
+	CHECK(kl_version_parse("1.4.+2", &a) != 0);
+	CHECK(kl_version_parse("1. 4.2", &a) != 0);
+	CHECK(kl_version_parse("v1.-0.2", &a) != 0);
+	CHECK(kl_version_parse("v1.04.2", &a) != 0);
+	CHECK(kl_version_parse("v1.9999999999.2", &a) != 0);
+	CHECK_INT(kl_version_parse("v0.0.0", &a), 0);
+	CHECK_INT(kl_version_parse("v1.34.123456789", &a), 0);
+	CHECK_INT(a.patch, 123456789);
 	CHECK(kl_version_parse("stable", &a) != 0);
 	CHECK(kl_version_parse("v-1.2.3", &a) != 0);
 }

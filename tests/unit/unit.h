@@ -14,6 +14,13 @@ struct kl_unit_test {
 void kl_unit_register(struct kl_unit_test *t);
 void kl_unit_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern int kl_unit_failed_checks;
+/*
+ * Skip the running test (return right after): it is counted and printed as skipped,
+ * "ok N - unit/NAME # skip WHY". In CI (CI=true) a skip is a failure unless
+ * `ci_reason` says why the test cannot run there (it runs in another test that
+ * starts its peer, it is a benchmark, ...); NULL when it has no such reason.
+ */
+void kl_unit_skip(const char *ci_reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define KL_TEST(name)                                                                  \
 	static void test_##name(void);                                                     \

@@ -27,6 +27,7 @@ struct k8s {
 	char bin_dir[256];
 	struct kl_certs certs;
 	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
+	struct kl_kube *kube; /* the API server from the host, once it is up */
 };
 
 /* Run argv as root; a non-zero status is `reason`. kl_k8s_run takes the words as

@@ -484,9 +484,8 @@ finish_cluster(struct k8s *k, int restart, struct kl_err *err)
 	json_t *want = cluster_objects(k);
 	char *text = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
 	const char *had = kl_json_str(k->c->machine->state, "ClusterObjects");
-	int rc = 0;
-
 	long long t0 = kl_now_ms();
+	int rc = 0;
 
 	kl_kube_set_deadline(k->kube, kl_now_ms() + k->o->wait_timeout_ms);
 	if (restart && had && strcmp(had, text) == 0) {
@@ -502,10 +501,11 @@ finish_cluster(struct k8s *k, int restart, struct kl_err *err)
 	kl_info("phase rbac and labels: %lld ms", kl_now_ms() - t0);
 	if (rc == 0 && cni_manifest(k->o))
 		rc = apply_cni(k, err);
-	t0 = kl_now_ms();
-	if (rc == 0 && k->o->dns_upstream_none)
+	if (rc == 0 && k->o->dns_upstream_none) {
+		t0 = kl_now_ms();
 		rc = sealed_coredns(k, err);
-	kl_info("phase sealed coredns: %lld ms", kl_now_ms() - t0);
+		kl_info("phase sealed coredns: %lld ms", kl_now_ms() - t0);
+	}
 	free(text);
 	json_decref(want);
 	return rc;

@@ -425,7 +425,7 @@ apply_cni(struct k8s *k, struct kl_err *err)
 	if (rc == 0)
 		rc = kl_kube_yaml_objects(text.buf, text.len, k->o->cni, &objs, err);
 	if (rc == 0)
-		rc = kl_kube_apply_list(k->kube, objs, "kube-system", NULL, NULL, err);
+		rc = kl_kube_apply_list(k->kube, objs, NULL, NULL, NULL, err); /* "default", as kubectl */
 	json_decref(objs);
 	kl_strbuf_release(&text);
 	return rc;

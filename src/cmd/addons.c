@@ -55,7 +55,7 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 		return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown addons subcommand '%s'", sub);
 	}
 	if (strcmp(sub, "list") == 0 && ctx->args.argc != 1)
-		return kl_err_set(err, KL_R_USAGE, "'addons list' takes no arguments");
+		return kl_err_set(err, KL_R_USAGE, "'addons' takes no arguments after 'list'");
 	if ((strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) && ctx->args.argc < 2)
 		return kl_err_set(err, KL_R_USAGE, "'addons %s' needs at least one addon name", sub);
 	if ((strcmp(sub, "images") == 0 && ctx->args.argc != 2) || (strcmp(sub, "configure") == 0 && ctx->args.argc < 2))

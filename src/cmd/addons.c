@@ -520,7 +520,7 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 {
 	struct kl_cmd_addons_start *s = arg;
 	struct kl_addon_set set;
-	const struct kl_addon **named = NULL, **on;
+	const struct kl_addon **named = NULL, **on, *dns;
 	struct kl_addons_run r = { .set = &set, .cfg = c->profile.cfg, .out = s->out };
 	size_t n = 0, non = 0;
 	int rc = -1;
@@ -539,6 +539,13 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 		if (!json_is_object(json_object_get(all, "dns")))
 			json_object_set_new(all, "dns", json_object());
 		json_object_set_new(json_object_get(all, "dns"), "upstream", json_string(s->dns_upstream));
+	}
+	dns = kl_addons_find(&set, "dns");
+	if (s->wait && (dns == NULL || !kl_addons_enabled(dns, c->profile.cfg))) {
+		if (*s->wait == 0)
+			*s->wait = KL_WAIT_ALL;
+		*s->wait &= ~(unsigned)KL_WAIT_DNS;
+		kl_out_warn(s->out, "the dns addon is disabled: the cluster has no DNS, and the start does not wait for it");
 	}
 	on = kl_xcalloc(set.n + 1, sizeof(*on));
 	/* dns first: the start's DNS wait follows. */

@@ -35,7 +35,7 @@ for i in $(seq "$RUNS"); do
 	"$KL_BIN" delete >/dev/null
 done
 for kind in first restart; do
-	for p in "wait apiserver" "rbac, labels, dns" "rbac and labels" "sealed coredns" "kubeconfig" "waits"; do
+	for p in "wait apiserver" "rbac, labels, dns" "rbac and labels" "kubeconfig" "addons" "waits"; do
 		v=$(grep -F "$kind $p=" "$work/phases" | sed 's/.*=//' | median)
 		printf '%-8s %-18s %6s ms\n' "$kind" "$p" "$v"
 	done

@@ -52,11 +52,14 @@ struct kl_start_opts {
 	const char *const *apiserver_names;
 	long long cert_expiration_ms;
 	int embed_certs, keep_context;
-	int dns_upstream_none;       /* CoreDNS forwards nowhere (offline, sealed hosts) */
 	unsigned wait;               /* --wait: KL_WAIT_* after the API server; 0 is KL_WAIT_ALL */
 	const char *cni;             /* NULL, "auto", "bridge": the bridge conflist; else a
 				      * manifest on the host, applied with kubectl after init */
 	int force;                   /* --force: checks that would fail are warnings */
+	/* The addons (cmd/addons.c), called once the kubeconfig is written and before the
+	 * waits (DNS is an addon); NULL: none. */
+	int (*addons)(void *arg, struct kl_cluster *c, struct kl_err *err);
+	void *addons_arg;
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */

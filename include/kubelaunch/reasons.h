@@ -83,6 +83,13 @@
 	X(K8S_API_NOT_FOUND, "K8S_API_NOT_FOUND", 109, "the object or kind does not exist on this cluster") \
 	X(SVC, "SVC_ERROR", 110, "look at 'kubelaunch logs'")                                           \
 	X(SVC_ADDON, "SVC_ADDON", 111, "see 'kubelaunch addons list'")                                  \
+	X(SVC_ADDON_UNKNOWN, "SVC_ADDON_UNKNOWN", 114, "see the addons there are: kubelaunch addons list") \
+	X(SVC_ADDON_USAGE, "SVC_ADDON_USAGE", 114,                                                       \
+	  "check the names and values: 'kubelaunch addons images NAME' and 'addons configure NAME' show what there is") \
+	X(SVC_ADDON_MANIFEST, "SVC_ADDON_MANIFEST", 118,                                                 \
+	  "fix the manifest the message names (KUBELAUNCH_ADDONS_DIR, or the option that set the value)") \
+	X(SVC_ADDON_CLUSTER, "SVC_ADDON_CLUSTER", 119,                                                   \
+	  "start the cluster first: kubelaunch start -p NAME; 'kubelaunch status' tells what is down")  \
 	X(SVC_TIMEOUT, "SVC_TIMEOUT", 112, "the service did not answer in time; look at its pods")       \
 	X(SVC_NO_NODE_PORT, "SVC_NO_NODE_PORT", 113,                                                     \
 	  "expose it with a node port: kubectl expose ... --type=NodePort")                              \

@@ -19,15 +19,6 @@ static const struct kl_opt opts[] = {
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
-static int
-check(struct kl_ctx *ctx, struct kl_err *err)
-{
-	if (ctx->args.argc != 1)
-		return kl_err_set(err, KL_R_USAGE, "'service' takes one service name, got %d arguments",
-				  ctx->args.argc);
-	return 0;
-}
-
 /* The service as JSON, from the machine's kubectl. */
 static int
 get_service(struct kl_cluster *c, const char *ns, const char *name, json_t **svc, struct kl_err *err)
@@ -75,14 +66,12 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	const char *ns = kl_args_str(&ctx->args, "namespace", "default"), *name = ctx->args.argv[0];
 	const char *scheme = kl_args_bool(&ctx->args, "https") ? "https" : "http";
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	json_t *svc = NULL, *port;
 	size_t i, n = 0;
 	int rc = -1;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	if (get_service(&c, ns, name, &svc, err) != 0)
+	if (get_service(c, ns, name, &svc, err) != 0)
 		goto out;
 	json_array_foreach(json_object_get(json_object_get(svc, "spec"), "ports"), i, port) {
 		int node_port = (int)kl_json_int(port, "nodePort", 0);
@@ -90,7 +79,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 
 		if (node_port <= 0)
 			continue;
-		if (kl_driver_endpoint(c.machine, node_port, &ep, err) != 0)
+		if (kl_driver_endpoint(c->machine, node_port, &ep, err) != 0)
 			goto out;
 		printf("%s://%s:%d\n", scheme, ep.host, ep.port);
 		n++;
@@ -104,7 +93,6 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	rc = 0;
 out:
 	json_decref(svc);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -116,7 +104,9 @@ const struct kl_cmd kl_cmd_service = {
 		       "the host reaches it at: the node's address on the none and ssh drivers, a forward on "
 		       "127.0.0.1 added while the machine runs for qemu.",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK, /* it may add a forward to state.json */
-	.check = check,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_RUNNING, /* it may add a forward to state.json */
+	.min_args = 1,
+	.max_args = 1,
+	.args = "one service NAME",
 	.run = run,
 };

@@ -5,11 +5,13 @@
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/units.h"
 
+extern const struct kl_cmd kl_cmd_addons;
 extern const struct kl_cmd kl_cmd_cache;
 extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
+extern const struct kl_cmd kl_cmd_image;
 extern const struct kl_cmd kl_cmd_ip;
 extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_logs;
@@ -29,11 +31,13 @@ extern const struct kl_cmd kl_cmd_version;
 
 /* Sorted by name. Adding a command: one new file and one line here. */
 const struct kl_cmd *const kl_commands[] = {
+	&kl_cmd_addons,
 	&kl_cmd_cache,
 	&kl_cmd_completion,
 	&kl_cmd_config,
 	&kl_cmd_delete,
 	&kl_cmd_help,
+	&kl_cmd_image,
 	&kl_cmd_ip,
 	&kl_cmd_kubectl,
 	&kl_cmd_logs,

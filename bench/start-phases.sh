@@ -12,17 +12,8 @@ set -eu
 RUNS=${BENCH_RUNS:-3}
 make -s -C "$KL_SRC" testbench >/dev/null
 eval "$(make -s -C "$KL_SRC" testbench-env)"
-work=$(mktemp -d)
-export KUBELAUNCH_HOME=$work/home HOME=$work/userhome
-mkdir -p "$HOME"
 . "$KL_SRC/bench/lib.sh"
-serve_tb_mirror "$work"
-cleanup() {
-	"$KL_BIN" delete >/dev/null 2>&1 || true
-	kill "$MIRROR_PID" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_cluster_home
 
 START=("$KL_BIN" start --driver=none --kubernetes-version "$KL_TB_VERSION" --binary-mirror "$MIRROR"
 	--image-bundle "$KL_TB_IMAGES" --dns-upstream=none -v=1)

@@ -15,7 +15,9 @@
 #include "kubelaunch/config.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/home.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/settings.h"
@@ -57,7 +59,7 @@ open_run_log(struct kl_ctx *ctx)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	path = kl_xasprintf("%s/logs/%s_%s_%d.log", ctx->home, ctx->cmd->name, stamp, (int)getpid());
+	path = kl_xasprintf("%s/" KL_HOME_LOGS "/%s_%s_%d.log", ctx->home, ctx->cmd->name, stamp, (int)getpid());
 	kl_log_open(path);
 	free(path);
 }
@@ -185,16 +187,6 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	return 0;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	interrupted = sig;
-	/* Let the default action end the process the second time. */
-	signal(sig, SIG_DFL);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -204,8 +196,7 @@ main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	kl_interrupt_install();
 	kl_out_init(&out, stdout, stderr, 0, 0);
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) /* -o json shapes even a usage error */
 		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc)
@@ -219,8 +210,8 @@ main(int argc, char **argv)
 	if (rc == 0 && ctx.cmd)
 		rc = ctx.cmd->run(&ctx, &err);
 	if (rc < 0) {
-		if (interrupted && err.reason != KL_R_INTERRUPTED)
-			kl_err_set(&err, KL_R_INTERRUPTED, "interrupted by signal %d", (int)interrupted);
+		if (kl_interrupted() && err.reason != KL_R_INTERRUPTED)
+			kl_err_set(&err, KL_R_INTERRUPTED, "interrupted by signal %d", kl_interrupted());
 		kl_log(KL_LOG_ERROR, "%s: %s", kl_reason_id(err.reason), err.msg);
 		kl_out_error(&out, &err);
 		rc = kl_reason_exit(err.reason);

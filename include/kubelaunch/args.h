@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "kubelaunch/err.h"
+#include "kubelaunch/strvec.h" /* kl_strv_free for kl_args_list's items */
 
 enum kl_opt_type {
 	KL_OPT_BOOL,     /* --flag, --flag=true|false */
@@ -49,6 +50,5 @@ long long kl_args_int(const struct kl_args *args, const char *name, long long de
 /* A list option's items (split on commas); returns the count, *items is a new
  * NULL-terminated array the caller frees with kl_strv_free. */
 size_t kl_args_list(const struct kl_args *args, const char *name, char ***items);
-void kl_strv_free(char **v);
 
 #endif

@@ -75,9 +75,14 @@ struct kl_cache_file {
 	char *name;  /* linux/amd64/kubeadm */
 	char *path;
 	long long size;
+	int partial_pid; /* a download still running in that process (NAME.part.PID), else 0 */
 };
-/* Every cached binary, sorted by version then name. */
+/* Every cached binary, sorted by version then name, with the partial downloads of
+ * running processes. */
 int kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err);
+/* Remove the partial downloads and temporary files that killed runs left in the cache
+ * (binaries and images); returns how many, their sizes added to *bytes. */
+int kl_cache_clean(const char *home, long long *bytes);
 void kl_cache_files_free(struct kl_cache_file *files, size_t n);
 /* Delete one version (GUEST_NOT_FOUND-free: a version not cached is USAGE_VALUE), or
  * all when version is NULL. *freed (may be NULL) gets the bytes removed. */

@@ -67,6 +67,9 @@ struct kl_certs {
 	int apiserver_issued; /* the API server certificate was (re)issued by this call */
 };
 
+/* Where the profile's certificates are (nothing is read or created); release with
+ * kl_certs_release. */
+void kl_certs_paths(const char *home, const char *profile, struct kl_certs *out);
 /* Create or reuse the shared CAs and the profile's certificates. */
 int kl_certs_ensure(const struct kl_certs_params *p, struct kl_certs *out, struct kl_err *err);
 void kl_certs_release(struct kl_certs *c);

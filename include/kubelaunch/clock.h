@@ -3,6 +3,7 @@
 #define KL_CLOCK_H
 
 long long kl_now_ms(void);
+/* Sleep; returns early once a SIGINT/SIGTERM has arrived (kl_interrupted). */
 void kl_sleep_ms(long long ms);
 
 #endif

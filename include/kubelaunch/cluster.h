@@ -14,8 +14,15 @@
 struct kl_cluster {
 	const char *home;
 	struct kl_profile profile;
-	struct kl_machine *machine;
+	struct kl_machine *machine; /* machine->state: the driver's record (state.json) */
+	/* This layer's record of Kubernetes on the machine, machines/NAME/cluster.json
+	 * (KubeadmDone, NodeIP, ServicesStarted): written by kl_cluster_save_state only,
+	 * as state.json is by the driver only. */
+	json_t *state;
 };
+
+/* Write c->state (atomically) into the machine's directory. */
+int kl_cluster_save_state(struct kl_cluster *c, struct kl_err *err);
 
 struct kl_out;
 
@@ -45,6 +52,7 @@ struct kl_start_opts {
 	int download_only;    /* fetch and verify what a start needs, then stop */
 	const char *binary_mirror;   /* --binary-mirror, or NULL */
 	const char *image_bundle;    /* --image-bundle DIR, or NULL */
+	int preload;                 /* the bundle as a preloaded store (preload.h) where it can be */
 	const char *image_repository;
 	const char *const *extra_config; /* component.key=value, NULL-terminated */
 	const char *feature_gates;
@@ -60,9 +68,14 @@ struct kl_start_opts {
 	 * waits (DNS is an addon); NULL: none. */
 	int (*addons)(void *arg, struct kl_cluster *c, struct kl_err *err);
 	void *addons_arg;
+	/* How to keep a process running on a host without systemd: start `argv` under a
+	 * supervisor that writes `pidfile` and appends to `log` (the command layer's
+	 * `kubelaunch supervise`; this layer knows neither that command nor its flags). */
+	int (*supervise)(const char *const *argv, const char *pidfile, const char *log, struct kl_err *err);
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */
+	char *preload_root;          /* the preloaded containerd root for this host's containerd */
 };
 
 /* Kubernetes on a running machine (src/cluster/kubernetes.c): prepare the node, run
@@ -93,8 +106,29 @@ int kl_kubernetes_plan(struct kl_cluster *c, struct kl_start_opts *o, struct kl_
 int kl_cluster_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err);
 /* Stop the machine (its data stays). */
 int kl_cluster_stop(struct kl_cluster *c, struct kl_err *err);
-/* Remove the machine and the profile. */
+/* Remove the machine, our kubeconfig entries and the profile. Everything that can
+ * fail is checked first (the kubeconfig parses and can be written, the directories
+ * can be removed): a failed delete leaves the profile whole. */
 int kl_cluster_delete(struct kl_cluster *c, struct kl_err *err);
+/* Delete a profile that cannot be opened (`why`: its config.json or state.json is
+ * corrupt, names an unknown driver, or only the machine directory is left). A QEMU
+ * found by the machine's pid file is stopped; a none machine whose state.json reads
+ * is deleted as usual (the host's paths are fixed); a machine of another driver
+ * cannot be stopped without the files: that is CONFIG_CORRUPT naming the file, and
+ * nothing is touched. Our kubeconfig entries go. */
+int kl_cluster_delete_damaged(const char *home, const char *name, const struct kl_err *why, struct kl_err *err);
+
+/* This host's Kubernetes (the none driver, src/cluster/host.c). kl_host_check: a host
+ * that runs a kubelet, control plane or admin.conf which is not `profile` of `home`
+ * (as KL_NODE_DIR/owner.json records; `legacy_ours`: the profile's machine says it
+ * ran kubeadm before owners were recorded) is HOST_CLUSTER_FOREIGN saying what runs,
+ * whose it is and how to remove it. kl_host_claim records the owner; delete and stop
+ * leave alone a host recorded as someone else's. */
+int kl_host_check(const char *home, const char *profile, int legacy_ours, struct kl_err *err);
+int kl_host_claim(const char *home, const char *profile, struct kl_err *err);
+/* 1: the host's Kubernetes is recorded as `profile` of `home`'s; -1: as someone else's;
+ * 0: no record. */
+int kl_host_owner(const char *home, const char *profile);
 
 /* What `status` reports. Each part is Running, Stopped, Nonexistent, Error ... and
  * the kubeconfig Configured or Misconfigured; "" where it does not apply
@@ -107,9 +141,11 @@ int kl_cluster_status(struct kl_cluster *c, struct kl_status *st, struct kl_err 
 
 /* An existing profile and its machine record; a missing profile is GUEST_NOT_FOUND (85). */
 int kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err);
-/* A new profile from settings (not yet saved) and a machine for `driver`. */
-void kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
-		     struct kl_cluster *c);
+/* A new profile from settings (not yet saved) and a machine for `driver`; a machine
+ * record that exists but cannot be read is an error (CONFIG_CORRUPT naming the file),
+ * never a fresh start next to a machine that may still run. */
+int kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
+		    struct kl_cluster *c, struct kl_err *err);
 /* kl_cluster_open, and the machine must be running: else GUEST_NOT_RUNNING (86). */
 int kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err);
 void kl_cluster_release(struct kl_cluster *c);

@@ -76,6 +76,10 @@ const struct kl_cmd *kl_command_find(const char *name);
 /* The closest command name within a small edit distance, or NULL. */
 const char *kl_command_suggest(const char *name);
 
+/* Start argv under a detached `kubelaunch supervise --pidfile P --log L --` (the hook
+ * start gives the cluster layer for hosts without systemd; src/cmd/supervise.c). */
+int kl_supervise_spawn(const char *const *argv, const char *pidfile, const char *log, struct kl_err *err);
+
 /* Write `kubelaunch CMD --help` text to a strbuf. */
 struct kl_strbuf;
 void kl_command_help(const struct kl_cmd *cmd, struct kl_strbuf *sb);

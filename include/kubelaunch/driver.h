@@ -48,6 +48,9 @@ struct kl_machine_spec {
 	int isolated;         /* qemu: no traffic from the guest leaves the host */
 	struct kl_share shares[KL_SHARES_MAX]; /* given to the machine when it boots */
 	int nshares;
+	/* Drivers with KL_CAP_DISK_BASE: a read-only raw image a new data disk starts from
+	 * (a copy-on-write qcow2 overlay over it: the preload), or NULL for a blank disk. */
+	char *disk_base;
 };
 
 /* One machine: its spec, its directory and what the driver recorded (state.json:
@@ -84,6 +87,7 @@ enum {
 	KL_CAP_HOST = 1 << 1,        /* the host itself (none) */
 	KL_CAP_AUTO = 1 << 2,        /* may be chosen when --driver is not given */
 	KL_CAP_SHARE = 1 << 3,       /* boots with spec.shares, read-only, and records them */
+	KL_CAP_DISK_BASE = 1 << 4,   /* a new data disk can start from spec.disk_base */
 };
 
 struct kl_driver_ops {
@@ -117,6 +121,9 @@ int kl_driver_check(const struct kl_driver_ops *d, struct kl_err *err);
 
 /* Ask for host directory `host` to be shared as `tag` at the machine's next boot. */
 void kl_machine_share(struct kl_machine *m, const char *tag, const char *host);
+/* For drivers with KL_CAP_SHARE, at boot: spec.shares are what this boot shares
+ * (state.json's "Shares", which kl_machine_shared reads). */
+void kl_machine_record_shares(struct kl_machine *m);
 /* The tag under which the running machine shares `host`, or NULL (not shared at its
  * last boot, or a driver without KL_CAP_SHARE). */
 const char *kl_machine_shared(const struct kl_machine *m, const char *host);

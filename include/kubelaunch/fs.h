@@ -15,9 +15,19 @@ int kl_read_file(const char *path, struct kl_strbuf *out, struct kl_err *err);
 /* Write atomically: temp file in the same directory, fsync, rename, fsync dir. */
 int kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct kl_err *err);
+/* The same, and the file gets owner `uid`:`gid` ((uid_t)-1 / (gid_t)-1: unchanged). */
+int kl_write_file_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			       gid_t gid, struct kl_err *err);
 /* Remove a directory tree (no symlink following). Missing is fine. */
 int kl_remove_tree(const char *path, struct kl_err *err);
 int kl_path_exists(const char *path);
+/* Temporary files are NAME.part.PID (downloads) and NAME.tmp.PID (atomic writes): the
+ * PID in such a name, or 0. */
+int kl_temp_file_pid(const char *name);
+/* Remove the temporary files in `dir` (those starting with `prefix`, when not NULL)
+ * whose process is gone: what killed runs left. Returns how many; adds their sizes to
+ * *bytes (may be NULL). */
+int kl_remove_stale_temp_files(const char *dir, const char *prefix, long long *bytes);
 /* The full path of an executable found in $PATH, or NULL; a new string. */
 char *kl_find_program(const char *name);
 int kl_is_dir(const char *path);

@@ -9,9 +9,11 @@
  * Inside our own entries, keys we do not manage (a context's namespace, say) are kept.
  *
  * Every change runs under `<path>.lock`, writes a temporary file in the same directory,
- * fsyncs and renames it over the file (mode 0600; ~/.kube is created 0700). A symlinked
- * kubeconfig is written through to its target. A file that cannot be parsed is never
- * overwritten: K8S_KUBECONFIG naming the file.
+ * fsyncs and renames it over the file. The file keeps its mode and owner (a new one is
+ * 0600; ~/.kube is created 0700). A symlinked kubeconfig is written through to its
+ * target. A file that cannot be parsed, a read-only file (no owner write bit) and, for
+ * another user than root, a file owned by someone else are never replaced:
+ * K8S_KUBECONFIG naming the file.
  */
 #ifndef KL_KUBECONFIG_H
 #define KL_KUBECONFIG_H
@@ -36,6 +38,9 @@ int kl_kubeconfig_merge(const char *path, const struct kl_kubeconfig_entry *e, i
 			struct kl_err *err);
 /* Remove our entries (a missing file or entry is fine); clear current-context if it was ours. */
 int kl_kubeconfig_remove(const char *path, const char *profile, struct kl_err *err);
+/* Whether kl_kubeconfig_remove would succeed (the file parses; when it holds our
+ * entries, it and its directory can be written); changes nothing. */
+int kl_kubeconfig_remove_check(const char *path, const char *profile, struct kl_err *err);
 /* Point our cluster at a new server (update-context after an IP change). A missing
  * cluster entry is K8S_KUBECONFIG ("run kubelaunch update-context" is the caller's advice). */
 int kl_kubeconfig_update_server(const char *path, const char *profile, const char *server,

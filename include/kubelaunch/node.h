@@ -28,6 +28,7 @@ struct kl_node_runtime {
 	const char *root;         /* containerd's root, NULL: its default */
 	const char *state;        /* containerd's state, NULL: its default */
 	const char *address;      /* the socket, NULL: /run/containerd/containerd.sock */
+	int no_cri;               /* images only (the preload): the CRI plugin off */
 };
 
 /* containerd's config.toml (format version 2, CRI plugin). */

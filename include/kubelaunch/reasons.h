@@ -36,6 +36,10 @@
 	X(HOST_LOCK, "HOST_LOCK_TIMEOUT", 32,                                                            \
 	  "another kubelaunch command holds the profile; wait for it or stop it")                       \
 	X(HOST_IO, "HOST_IO", 33, "check the file system: space, permissions and mounts")               \
+	X(HOST_HOME_FOREIGN, "HOST_HOME_FOREIGN", 34,                                                    \
+	  "kubelaunch removes only a home it created: remove the directory yourself, or delete its profiles without --purge") \
+	X(HOST_CLUSTER_FOREIGN, "HOST_CLUSTER_FOREIGN", 35,                                              \
+	  "this host runs a Kubernetes that is not this profile's: remove it as the message says, then start again") \
 	X(HOST_PERMISSION, "HOST_PERMISSION", 37, "run as root or with the needed permissions")         \
 	X(INET, "INET_ERROR", 40, "check the network and any proxy settings (HTTPS_PROXY)")              \
 	X(INET_DOWNLOAD, "INET_DOWNLOAD", 41,                                                            \

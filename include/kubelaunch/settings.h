@@ -77,6 +77,7 @@ struct kl_settings {
 	char *libvirt_uri, *ssh_ip_address, *ssh_user, *ssh_key;
 	int ssh_port;
 	char *binary_mirror, *image_bundle, *image_repository;
+	int preload;
 	char **extra_config;
 	char *feature_gates;
 	char **apiserver_ips, **apiserver_names;

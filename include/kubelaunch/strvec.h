@@ -16,5 +16,7 @@ void kl_strvec_pushf(struct kl_strvec *sv, const char *fmt, ...) __attribute__((
 void kl_strvec_clear(struct kl_strvec *sv);
 /* The array as argv (an empty vector gives a static { NULL }). */
 const char *const *kl_strvec_argv(const struct kl_strvec *sv);
+/* Free a NULL-terminated array of strings and the strings (NULL is fine). */
+void kl_strv_free(char **v);
 
 #endif

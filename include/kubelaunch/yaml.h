@@ -68,8 +68,29 @@ int kl_yaml_plain_is_typed(const char *s);
  * On a parse error returns -1 and describes it in why ("line L, column C: problem"). */
 int kl_yaml_load(const char *buf, size_t len, yaml_document_t *doc, int *ndocs, char *why,
 		 size_t whylen);
-/* Emit the tree (the document is consumed: deleted, even on error). */
+/* Emit the tree (the document is consumed: deleted, even on error). A node that is
+ * referred to more than once gets an anchor (id001, ...) and aliases, as libyaml's
+ * dumper does. */
 int kl_yaml_dump(yaml_document_t *doc, struct kl_strbuf *sb, struct kl_err *err);
+
+/* The anchor names the text gave its first document's nodes (libyaml's loader drops
+ * them), by node index; names[i] is NULL for a node without one. */
+struct kl_yaml_anchors {
+	char **names;
+	size_t n;
+};
+void kl_yaml_anchors_read(const char *buf, size_t len, struct kl_yaml_anchors *a);
+void kl_yaml_anchors_release(struct kl_yaml_anchors *a);
+/* kl_yaml_dump keeping those names: a node the text anchored keeps its anchor, even
+ * when nothing refers to it any more. `names` may be NULL. */
+int kl_yaml_dump_anchored(yaml_document_t *doc, const struct kl_yaml_anchors *names, struct kl_strbuf *sb,
+			  struct kl_err *err);
+
+/* Copy on write, for edits that must not reach through aliases: the value of `key`
+ * in `map` (or item `index` of `seq`), replaced first by a copy of itself (children
+ * shared) when anything else refers to it too. 0 when there is no such value. */
+int kl_yaml_map_own(yaml_document_t *doc, int map, const char *key);
+int kl_yaml_seq_own(yaml_document_t *doc, int seq, size_t index);
 
 /* A node's scalar value, or NULL when it is not a scalar. */
 const char *kl_yaml_node_str(yaml_document_t *doc, int node);

@@ -10,6 +10,8 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/hash.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -103,7 +105,7 @@ out:
 static char *
 cache_dir(const struct kl_artifacts_opts *o, const char *version)
 {
-	return kl_xasprintf("%s/cache/binaries/%s/linux/%s", o->home, version, arch(o));
+	return kl_home_path(o->home, KL_HOME_BINARIES, version, "linux", arch(o), NULL);
 }
 
 /* The stamp: size, mtime and inode of a file whose sha256 was checked. */
@@ -114,24 +116,6 @@ stamp_text(const struct stat *st, const char *sha)
 			    st->st_mtim.tv_nsec, (unsigned long long)st->st_ino, sha);
 }
 
-/* Read the hex digest at the start of a .sha256 file. */
-static int
-parse_sha256(const char *text, char out[65])
-{
-	size_t i;
-
-	while (isspace((unsigned char)*text))
-		text++;
-	for (i = 0; i < 64; i++) {
-		if (!isxdigit((unsigned char)text[i]))
-			return -1;
-		out[i] = (char)tolower((unsigned char)text[i]);
-	}
-	if (text[64] != '\0' && !isspace((unsigned char)text[64]))
-		return -1;
-	out[64] = '\0';
-	return 0;
-}
 
 /* 1 when dir/name is a verified copy. A copy that changed is hashed again; one that
  * fails is deleted. */
@@ -146,7 +130,7 @@ cached_ok(const char *dir, const char *name)
 	int ok = 0;
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || kl_read_file(sumf, &sum, NULL) != 0 ||
-	    parse_sha256(sum.buf, sha) != 0)
+	    kl_sha256_parse(sum.buf, sha) != 0)
 		goto out;
 	want_stamp = stamp_text(&st, sha);
 	if (kl_read_file(stampf, &stamp, NULL) == 0 && strcmp(stamp.buf, want_stamp) == 0) {
@@ -185,6 +169,29 @@ kl_binaries_cached(const struct kl_artifacts_opts *o, const char *version)
 	free(dir);
 	free(v);
 	return ok;
+}
+
+char *
+kl_known_versions(const char *home, const char *arch_name)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	struct kl_cache_file *files = NULL;
+	struct kl_artifacts_opts o = { home, NULL, arch_name, NULL, NULL };
+	size_t n = 0;
+	const char *last = "";
+
+	kl_strbuf_addstr(&sb, KL_K8S_DEFAULT_VERSION " (default)");
+	if (home)
+		kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i].version, last) == 0)
+			continue;
+		last = files[i].version;
+		if (strcmp(last, KL_K8S_DEFAULT_VERSION) != 0 && kl_binaries_cached(&o, last))
+			kl_strbuf_addf(&sb, ", %s (cached)", last);
+	}
+	kl_cache_files_free(files, n);
+	return kl_strbuf_detach(&sb, NULL);
 }
 
 int
@@ -317,7 +324,7 @@ kl_binaries_fetch(const struct kl_artifacts_opts *o, const char *version, struct
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {
-		if (parse_sha256(sums[idx[k]].buf, shas[idx[k]]) != 0) {
+		if (kl_sha256_parse(sums[idx[k]].buf, shas[idx[k]]) != 0) {
 			kl_err_set(err, KL_R_INET_DOWNLOAD, "'%s' does not hold a sha256 digest", sumurls[idx[k]]);
 			goto out;
 		}

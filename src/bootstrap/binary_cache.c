@@ -8,7 +8,9 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/units.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
 
@@ -40,14 +42,6 @@ list_dir(const char *dir, const char *pattern)
 	return v;
 }
 
-static void
-strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Versions sort by number, newest first. */
 static int
 version_newer_first(const void *a, const void *b)
@@ -65,7 +59,7 @@ version_newer_first(const void *a, const void *b)
 int
 kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
 {
-	char *root = kl_xasprintf("%s/cache/binaries", home);
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	char **versions = list_dir(root, "v*");
 	size_t count = 0;
 
@@ -84,8 +78,13 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				char *path = kl_xasprintf("%s/%s", dir, names[k]);
 				size_t len = strlen(names[k]);
 
-				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) || strstr(names[k], ".part.") ||
-				    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+				int pid = kl_temp_file_pid(names[k]);
+
+				/* A partial download shows while its process runs (kl_cache_clean
+				 * removes those of killed runs); other temporary files never. */
+				if ((len > 7 && strcmp(names[k] + len - 7, ".sha256") == 0) ||
+				    (pid > 0 && !strstr(names[k], ".part.")) || stat(path, &st) != 0 ||
+				    !S_ISREG(st.st_mode)) {
 					free(path);
 					continue;
 				}
@@ -94,20 +93,47 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
 				(*files)[count].path = path;
 				(*files)[count].size = (long long)st.st_size;
+				(*files)[count].partial_pid = pid;
 				count++;
 			}
-			strv_free(names);
+			kl_strv_free(names);
 			free(dir);
 		}
-		strv_free(arches);
+		kl_strv_free(arches);
 		free(osdir);
 	}
 	if (count > 1)
 		qsort(*files, count, sizeof(**files), version_newer_first);
 	*n = count;
-	strv_free(versions);
+	kl_strv_free(versions);
 	free(root);
 	return 0;
+}
+
+int
+kl_cache_clean(const char *home, long long *bytes)
+{
+	char *root = kl_home_path(home, KL_HOME_BINARIES, NULL), *iso = kl_home_path(home, KL_HOME_ISO, NULL);
+	char **versions = list_dir(root, "v*");
+	int removed = kl_remove_stale_temp_files(iso, NULL, bytes);
+
+	for (size_t i = 0; versions[i]; i++) {
+		char *osdir = kl_xasprintf("%s/%s/linux", root, versions[i]);
+		char **arches = list_dir(osdir, "*");
+
+		for (size_t a = 0; arches[a]; a++) {
+			char *dir = kl_xasprintf("%s/%s", osdir, arches[a]);
+
+			removed += kl_remove_stale_temp_files(dir, NULL, bytes);
+			free(dir);
+		}
+		kl_strv_free(arches);
+		free(osdir);
+	}
+	kl_strv_free(versions);
+	free(iso);
+	free(root);
+	return removed;
 }
 
 void
@@ -136,6 +162,28 @@ tree_size(const char *home, const char *version)
 	return total;
 }
 
+/* The versions in the cache, "v1.36.0, v1.37.2", or "none". */
+static char *
+cached_versions(const char *home)
+{
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	struct kl_cache_file *files = NULL;
+	size_t n = 0;
+	const char *last = "";
+
+	kl_cache_list(home, &files, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(files[i].version, last) == 0)
+			continue;
+		last = files[i].version;
+		kl_strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", last);
+	}
+	kl_cache_files_free(files, n);
+	if (sb.len == 0)
+		kl_strbuf_addstr(&sb, "none");
+	return kl_strbuf_detach(&sb, NULL);
+}
+
 int
 kl_cache_delete(const char *home, const char *version, long long *freed, struct kl_err *err)
 {
@@ -152,15 +200,15 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 			goto out;
 		}
 		canon = kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
-		path = kl_xasprintf("%s/cache/binaries/%s", home, canon);
+		path = kl_home_path(home, KL_HOME_BINARIES, canon, NULL);
 		if (!kl_is_dir(path)) {
-			char *known = kl_known_versions(home, "amd64");
-			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, known);
-			free(known);
+			char *cached = cached_versions(home);
+			kl_err_set(err, KL_R_USAGE_VALUE, "version '%s' is not in the cache (cached: %s)", canon, cached);
+			free(cached);
 			goto out;
 		}
 	} else {
-		path = kl_xasprintf("%s/cache/binaries", home);
+		path = kl_home_path(home, KL_HOME_BINARIES, NULL);
 	}
 	size = tree_size(home, canon);
 	if (kl_remove_tree(path, err) != 0)
@@ -172,29 +220,6 @@ out:
 	free(path);
 	free(canon);
 	return rc;
-}
-
-char *
-kl_known_versions(const char *home, const char *arch_name)
-{
-	struct kl_strbuf sb = KL_STRBUF_INIT;
-	struct kl_cache_file *files = NULL;
-	struct kl_artifacts_opts o = { home, NULL, arch_name, NULL, NULL };
-	size_t n = 0;
-	const char *last = "";
-
-	kl_strbuf_addstr(&sb, KL_K8S_DEFAULT_VERSION " (default)");
-	if (home)
-		kl_cache_list(home, &files, &n, NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(files[i].version, last) == 0)
-			continue;
-		last = files[i].version;
-		if (strcmp(last, KL_K8S_DEFAULT_VERSION) != 0 && kl_binaries_cached(&o, last))
-			kl_strbuf_addf(&sb, ", %s (cached)", last);
-	}
-	kl_cache_files_free(files, n);
-	return kl_strbuf_detach(&sb, NULL);
 }
 
 /* ---- image bundles ---- */
@@ -241,7 +266,7 @@ kl_image_bundle_scan(const char *dir, int hash, struct kl_bundle_archive **out, 
 	}
 	rc = 0;
 out:
-	strv_free(names);
+	kl_strv_free(names);
 	if (rc != 0) {
 		kl_image_bundle_free(*out, count);
 		*out = NULL;

@@ -6,7 +6,9 @@
 
 #include "kubelaunch/certs.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "pki.h"
 
@@ -80,7 +82,7 @@ out:
 static int
 ensure_cas(const char *home, struct ca *ca, struct ca *fp, struct kl_err *err)
 {
-	char *dir = kl_xasprintf("%s/certs", home), *lock = kl_xasprintf("%s/certs/ca.lock", home);
+	char *dir = kl_home_path(home, KL_HOME_CERTS, NULL), *lock = kl_home_path(home, KL_HOME_CERTS, "ca.lock", NULL);
 	int fd = -1, rc = -1;
 
 	if (kl_mkdir_p(dir, 0755, err) != 0)
@@ -114,14 +116,6 @@ kl_certs_ensure_ca(const char *home, struct kl_err *err)
 	return rc;
 }
 
-static void
-strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Same SAN set as wanted? */
 static int
 same_sans(X509 *cert, const struct kl_pki_req *req, struct kl_err *err)
@@ -144,8 +138,8 @@ same_sans(X509 *cert, const struct kl_pki_req *req, struct kl_err *err)
 			kl_debug("certs:   want %s", want[i]);
 	}
 out:
-	strv_free(have);
-	strv_free(want);
+	kl_strv_free(have);
+	kl_strv_free(want);
 	return same;
 }
 
@@ -242,6 +236,17 @@ count(const char *const *v)
 	return n;
 }
 
+void
+kl_certs_paths(const char *home, const char *profile, struct kl_certs *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ca_dir = kl_home_path(home, KL_HOME_CERTS, NULL);
+	out->dir = kl_home_path(home, KL_HOME_PROFILES, profile, "certs", NULL);
+	out->ca_crt = kl_home_path(home, KL_HOME_CERTS, "ca.crt", NULL);
+	out->client_crt = kl_home_path(home, KL_HOME_PROFILES, profile, "certs", "client.crt", NULL);
+	out->client_key = kl_home_path(home, KL_HOME_PROFILES, profile, "certs", "client.key", NULL);
+}
+
 int
 kl_certs_ensure(const struct kl_certs_params *p, struct kl_certs *out, struct kl_err *err)
 {
@@ -263,11 +268,7 @@ kl_certs_ensure(const struct kl_certs_params *p, struct kl_certs *out, struct kl
 	for (size_t i = 0; p->extra_names && p->extra_names[i]; i++)
 		if (p->extra_names[i][0] == '\0')
 			return kl_err_set(err, KL_R_USAGE_VALUE, "an empty name in --apiserver-names");
-	out->ca_dir = kl_xasprintf("%s/certs", p->home);
-	out->dir = kl_xasprintf("%s/profiles/%s/certs", p->home, p->profile);
-	out->ca_crt = kl_xasprintf("%s/ca.crt", out->ca_dir);
-	out->client_crt = kl_xasprintf("%s/client.crt", out->dir);
-	out->client_key = kl_xasprintf("%s/client.key", out->dir);
+	kl_certs_paths(p->home, p->profile, out);
 
 	ndns = KL_ARRAY_SIZE(fixed_dns) + count(p->extra_names) + 2;
 	nips = count(p->node_ips) + count(p->extra_ips) + 3;
@@ -296,7 +297,7 @@ kl_certs_ensure(const struct kl_certs_params *p, struct kl_certs *out, struct kl
 		size_t n;
 		int bad = kl_pki_sans_want(dns, ips, &want, &n, err);
 
-		strv_free(want);
+		kl_strv_free(want);
 		if (bad)
 			goto out;
 	}

@@ -12,7 +12,9 @@
 #include <openssl/evp.h>
 
 #include "kubelaunch/clock.h"
+#include "kubelaunch/fs.h"
 #include "kubelaunch/hash.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
@@ -80,9 +82,36 @@ on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ulto
 
 	(void)ultotal;
 	(void)ulnow;
+	/* The first SIGINT/SIGTERM ends every transfer at once (CURLE_ABORTED_BY_CALLBACK). */
+	if (kl_interrupted())
+		return 1;
 	if (x->progress && x->dl->dest)
 		x->progress(x->progress_arg, x->dl->name, dlnow, dltotal);
 	return 0;
+}
+
+static int
+interrupted(struct kl_dl *dl, struct kl_err *err)
+{
+	char what[600];
+
+	snprintf(what, sizeof(what), "downloading '%s'", dl->url);
+	return kl_interrupt_err(err, what);
+}
+
+/* A download killed before it could clean up left DEST.part.PID: remove those of
+ * processes that are gone. */
+static void
+remove_stale_parts(const char *dest)
+{
+	char *dir = kl_xstrdup(dest), *slash = strrchr(dir, '/');
+	char *prefix = kl_xasprintf("%s.part.", slash ? slash + 1 : dest);
+
+	if (slash)
+		*slash = '\0';
+	kl_remove_stale_temp_files(slash ? dir : ".", prefix, NULL);
+	free(prefix);
+	free(dir);
 }
 
 /* Throw away what an attempt wrote. */
@@ -151,6 +180,11 @@ finish(struct xfer *x, CURLcode rc, struct kl_err *err)
 	const char *why = x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc);
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &dl->http_status);
+	if (kl_interrupted()) {
+		discard(x);
+		interrupted(dl, err);
+		return FAIL;
+	}
 	if (rc == CURLE_WRITE_ERROR && x->write_errno) {
 		errno = x->write_errno;
 		discard(x);
@@ -263,8 +297,10 @@ kl_download(struct kl_dl *items, size_t n, kl_dl_progress_fn progress, void *arg
 		xs[i].progress_arg = arg;
 		items[i].attempts = 0;
 		items[i].not_found = 0;
-		if (items[i].dest)
+		if (items[i].dest) {
+			remove_stale_parts(items[i].dest);
 			xs[i].tmp = kl_xasprintf("%s.part.%d", items[i].dest, (int)getpid());
+		}
 		if (xs[i].easy == NULL || xs[i].md == NULL)
 			abort();
 		start(multi, &xs[i]);
@@ -274,6 +310,14 @@ kl_download(struct kl_dl *items, size_t n, kl_dl_progress_fn progress, void *arg
 		CURLMsg *msg;
 		int q;
 
+		if (kl_interrupted()) {
+			for (size_t i = 0; i < n; i++)
+				if (!xs[i].done) {
+					interrupted(xs[i].dl, err);
+					break;
+				}
+			goto out;
+		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &q)) != NULL) {
 			struct xfer *x = NULL;

@@ -28,8 +28,12 @@ kl_node_containerd_config(const struct kl_node_runtime *rt, struct kl_strbuf *ou
 		toml_str(out, "root", rt->root);
 	if (rt->state)
 		toml_str(out, "state", rt->state);
+	if (rt->no_cri)
+		kl_strbuf_addstr(out, "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
 	kl_strbuf_addstr(out, "\n[grpc]\n  ");
 	toml_str(out, "address", rt->address ? rt->address : "/run/containerd/containerd.sock");
+	if (rt->no_cri)
+		return;
 	kl_strbuf_addstr(out, "\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  ");
 	toml_str(out, "sandbox_image", rt->pause_image);
 	kl_strbuf_addstr(out, "  enable_selinux = false\n  restrict_oom_score_adj = true\n"

@@ -4,12 +4,44 @@
 #include <string.h>
 #include <time.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kube.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
+
+/* cluster.json next to the driver's state.json. A machine recorded before the two were
+ * separate keeps what the driver's record held of ours (read only). */
+static int
+load_state(struct kl_cluster *c, struct kl_err *err)
+{
+	static const char *const ours[] = { "KubeadmDone", "NodeIP", "ServicesStarted" };
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int missing = !kl_path_exists(path), rc;
+
+	json_decref(c->state);
+	c->state = NULL;
+	rc = kl_json_load_file(path, 1, &c->state, err);
+	for (size_t i = 0; rc == 0 && missing && i < KL_ARRAY_SIZE(ours); i++)
+		if (json_object_get(c->machine->state, ours[i]))
+			json_object_set(c->state, ours[i], json_object_get(c->machine->state, ours[i]));
+	free(path);
+	return rc;
+}
+
+int
+kl_cluster_save_state(struct kl_cluster *c, struct kl_err *err)
+{
+	char *path = kl_machine_path(c->machine, "cluster.json");
+	int rc = kl_json_save_file(path, c->state, 0644, err);
+
+	free(path);
+	return rc;
+}
 
 int
 kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct kl_err *err)
@@ -27,7 +59,9 @@ kl_cluster_open(const char *home, const char *name, struct kl_cluster *c, struct
 		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "profile '%s' names an unknown driver '%s'", name, dname);
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	return kl_machine_load_state(c->machine, err);
+	if (kl_machine_load_state(c->machine, err) != 0)
+		return -1;
+	return load_state(c, err);
 }
 
 int
@@ -43,9 +77,9 @@ kl_cluster_open_running(const char *home, const char *name, struct kl_cluster *c
 	return 0;
 }
 
-void
+int
 kl_cluster_init(const char *home, const char *name, json_t *settings, const struct kl_driver_ops *d,
-		struct kl_cluster *c)
+		struct kl_cluster *c, struct kl_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->home = home;
@@ -54,16 +88,24 @@ kl_cluster_init(const char *home, const char *name, json_t *settings, const stru
 	json_object_set_new(settings, "Driver", json_string(d->name));
 	c->machine = kl_machine_new(home, name, d);
 	kl_cluster_spec(c);
-	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done);
-	 * a state file that cannot be read starts afresh (the driver re-records it). */
-	if (kl_machine_load_state(c->machine, NULL) != 0)
-		kl_warn("ignoring the unreadable state of machine '%s'", name);
+	/* A machine that exists keeps what its driver recorded (ports, PIDs, phases done).
+	 * One whose record cannot be read may still run: starting afresh could boot a
+	 * second QEMU on the same disk. */
+	if (kl_machine_load_state(c->machine, err) != 0) {
+		if (err->reason != KL_R_CONFIG_CORRUPT)
+			kl_err_wrap(err, "cannot read the record of machine '%s'", name);
+		err->reason = KL_R_CONFIG_CORRUPT;
+		return -1;
+	}
+	return load_state(c, err);
 }
 
 void
 kl_cluster_release(struct kl_cluster *c)
 {
 	kl_profile_release(&c->profile);
+	json_decref(c->state);
+	c->state = NULL;
 	kl_machine_free(c->machine);
 	c->machine = NULL;
 }
@@ -137,6 +179,10 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 				   "serial log:\n%s", m->name, kl_machine_state_name(st), tail[0] ? tail : "(empty)");
 			return NULL;
 		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for ssh");
+			return NULL;
+		}
 		if (kl_now_ms() >= deadline) {
 			kl_err_set(err, KL_R_GUEST_SSH, "no SSH answer from '%s' at %s:%d after %d s", m->name,
 				   ep.addr.host, ep.addr.port, timeout_ms / 1000);
@@ -151,12 +197,11 @@ kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 {
 	struct kl_machine *m = c->machine;
 	struct kl_endpoint ep = { .port = 0 };
-	char *server = NULL, *ca = kl_xasprintf("%s/certs/ca.crt", c->home);
-	char *dir = kl_xasprintf("%s/profiles/%s/certs", c->home, m->name);
-	char *crt = kl_xasprintf("%s/client.crt", dir), *key = kl_xasprintf("%s/client.key", dir);
-	char *label = kl_xasprintf("profile '%s'", m->name);
+	struct kl_certs certs;
+	char *server = NULL, *label = kl_xasprintf("profile '%s'", m->name);
 	struct kl_kube *k = NULL;
 
+	kl_certs_paths(c->home, m->name, &certs);
 	/* Where the host reaches the API server now (a VM's forward may have moved);
 	 * else what the last start recorded. */
 	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, NULL) == 0 && ep.port > 0)
@@ -166,18 +211,15 @@ kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 	if (server == NULL) {
 		kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
 	} else {
-		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = ca, .cert_path = crt,
-					      .key_path = key };
+		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = certs.ca_crt,
+					      .cert_path = certs.client_crt, .key_path = certs.client_key };
 
 		k = kl_kube_new(&cfg, err);
 		if (k)
 			kl_kube_set_deadline(k, kl_now_ms() + timeout_ms);
 	}
+	kl_certs_release(&certs);
 	free(label);
-	free(key);
-	free(crt);
-	free(dir);
-	free(ca);
 	free(server);
 	return k;
 }

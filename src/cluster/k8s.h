@@ -1,5 +1,5 @@
 /*
- * k8s.h: what the files of the Kubernetes start (kubernetes.c, node_files.c) share.
+ * k8s.h: what the files of the Kubernetes start (k8s.c, node_files.c, kubernetes.c) share.
  * Private to src/cluster.
  */
 #ifndef KL_CLUSTER_K8S_H
@@ -30,6 +30,8 @@ struct k8s {
 	struct kl_kube *kube; /* the API server from the host, once it is up */
 };
 
+/* k8s.c: the primitives; kubernetes.c and node_files.c use them, not each other
+ * (node_files.c is used by kubernetes.c only). */
 /* Run argv as root; a non-zero status is `reason`. kl_k8s_run takes the words as
  * NULL-terminated varargs. */
 int kl_k8s_runv(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res,
@@ -50,5 +52,14 @@ int kl_k8s_copy_files(struct k8s *k, struct kl_err *err);
 /* The bundle's archives into containerd's k8s.io namespace, unless all its images are
  * there already (images.list in the bundle names them). */
 int kl_k8s_import_images(struct k8s *k, struct kl_err *err);
+
+/* preload.c */
+/* The bundle as a preloaded store where the machine can start from it: on this host
+ * (o->preload_root), or as a new VM's data disk (spec.disk_base). What cannot is said,
+ * and the import does the work instead. */
+void kl_k8s_preload(struct kl_cluster *c, struct kl_start_opts *o);
+/* On this host, before containerd starts: its root `root` from the preload, when it has
+ * no images database yet. */
+int kl_k8s_preload_install(struct k8s *k, const char *root, struct kl_err *err);
 
 #endif

@@ -4,7 +4,6 @@
  * configuration, kubelet (systemd or `kubelaunch supervise`), kubeadm itself, RBAC,
  * node labels, the kubeconfig on the host, and the waits.
  */
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,11 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "kubelaunch/clock.h"
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/hash.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeadm.h"
 #include "kubelaunch/kubeconfig.h"
@@ -30,39 +32,6 @@
 #include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "k8s.h"
-
-int
-kl_k8s_runv(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err,
-	    const char *const *argv)
-{
-	struct kl_run_result own;
-	struct kl_run_opts opts = { .timeout_ms = timeout_ms, .sudo = 1 };
-	int rc;
-
-	if (res == NULL)
-		kl_run_result_init(res = &own);
-	rc = kl_runner_check(k->r, argv, &opts, res, reason, err);
-	if (res == &own)
-		kl_run_result_release(&own);
-	return rc;
-}
-
-int
-kl_k8s_run(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_run_result *res, struct kl_err *err, ...)
-{
-	struct kl_strvec argv = KL_STRVEC_INIT;
-	const char *a;
-	va_list ap;
-	int rc;
-
-	va_start(ap, err);
-	while ((a = va_arg(ap, const char *)) != NULL)
-		kl_strvec_push(&argv, a);
-	va_end(ap);
-	rc = kl_k8s_runv(k, timeout_ms, reason, res, err, kl_strvec_argv(&argv));
-	kl_strvec_clear(&argv);
-	return rc;
-}
 
 int
 kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
@@ -89,6 +58,8 @@ kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err
 		if (kl_image_bundle_scan(o->image_bundle, 0, &a, &n, err) != 0)
 			goto out;
 		kl_image_bundle_free(a, n);
+		if (o->preload)
+			kl_k8s_preload(c, o);
 	}
 	kl_k8s_share_inputs(c->machine, o);
 	rc = 0;
@@ -103,6 +74,7 @@ kl_start_opts_release(struct kl_start_opts *o)
 	free(o->kubernetes_version);
 	for (int i = 0; i < 3; i++)
 		free(o->binaries[i]);
+	free(o->preload_root);
 }
 
 /* cgroup version, systemd, and the node's address. */
@@ -154,26 +126,6 @@ certificates(struct k8s *k, struct kl_err *err)
 	return kl_certs_ensure(&p, &k->certs, err);
 }
 
-int
-kl_k8s_copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct kl_err *err)
-{
-	return kl_runner_copy_data(k->r, text, strlen(text), dst, mode, 1, NULL, err);
-}
-
-int
-kl_k8s_render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
-{
-	struct kl_kubeadm_params kp = {
-		.kubernetes_version = k->o->kubernetes_version, .node_name = k->node_name,
-		.node_ip = k->node_ip, .apiserver_port = k->c->machine->spec.apiserver_port,
-		.cgroup_driver = k->systemd ? "systemd" : "cgroupfs", .cgroup_v1 = k->cgroup_v1,
-		.image_repository = k->o->image_repository, .pull_never = k->o->image_bundle != NULL,
-		.extra_config = k->o->extra_config, .feature_gates = k->o->feature_gates,
-	};
-
-	return kl_kubeadm_render(&kp, yaml, err);
-}
-
 /* --cni FILE: the pod network comes from a manifest, not from our bridge conflist. */
 static int
 cni_manifest(const struct kl_start_opts *o)
@@ -213,40 +165,18 @@ configure_node(struct k8s *k, struct kl_err *err)
 	return rc;
 }
 
-static char *
-self_exe(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return kl_xstrdup("kubelaunch");
-	buf[n] = '\0';
-	return kl_xstrdup(buf);
-}
-
-/* Start `argv` under `kubelaunch supervise` on this host, unless its supervisor runs. */
+/* Keep `argv` running on this host (no systemd) through the command layer's supervisor
+ * (o->supervise), unless its supervisor runs already. Where: the node's pidfile and log. */
 static int
-supervise(const char *name, const char *const *argv, struct kl_err *err)
+supervise(struct k8s *k, const char *name, const char *const *argv, struct kl_err *err)
 {
 	char *pidfile = kl_xasprintf(KL_NODE_DIR "/%s.pid", name), *log = kl_xasprintf("/var/log/kubelaunch/%s.log", name);
-	char *exe = self_exe();
-	struct kl_strvec sv = KL_STRVEC_INIT;
-	pid_t pid;
 	int rc = 0;
 
-	if (!kl_pid_alive(kl_pidfile_read(pidfile), "kubelaunch")) {
-		kl_strvec_push(&sv, exe);
-		kl_strvec_push(&sv, "supervise");
-		kl_strvec_pushf(&sv, "--pidfile=%s", pidfile);
-		kl_strvec_pushf(&sv, "--log=%s", log);
-		kl_strvec_push(&sv, "--");
-		for (; *argv; argv++)
-			kl_strvec_push(&sv, *argv);
-		rc = kl_spawn_detached(kl_strvec_argv(&sv), NULL, &pid, err);
-	}
-	kl_strvec_clear(&sv);
-	free(exe);
+	if (k->o->supervise == NULL)
+		rc = kl_err_set(err, KL_R_PROGRAM, "no supervisor for '%s' on a host without systemd", name);
+	else if (!kl_pid_alive(kl_pidfile_read(pidfile), "kubelaunch"))
+		rc = k->o->supervise(argv, pidfile, log, err);
 	free(log);
 	free(pidfile);
 	return rc;
@@ -282,6 +212,8 @@ runtime(struct k8s *k, struct kl_err *err)
 		 * that delete takes them away with everything else it put on this host. */
 		rt.root = KL_NODE_DIR "/containerd";
 		rt.state = "/run/kubelaunch/containerd";
+		if (kl_k8s_preload_install(k, rt.root, err) != 0)
+			goto out;
 	}
 	kl_node_containerd_config(&rt, &conf);
 	if (kl_k8s_copy_data(k, kl_node_registry_hosts_toml, KL_NODE_REGISTRY_HOSTS_DIR "/localhost:5000/hosts.toml", 0644,
@@ -296,7 +228,7 @@ runtime(struct k8s *k, struct kl_err *err)
 
 		if (kl_k8s_run(k, 10000, KL_R_HOST, NULL, err, "mkdir", "-p", "/etc/kubelaunch", NULL) != 0 ||
 		    kl_k8s_copy_data(k, conf.buf, "/etc/kubelaunch/containerd.toml", 0644, err) != 0 ||
-		    supervise("containerd", argv, err) != 0)
+		    supervise(k, "containerd", argv, err) != 0)
 			goto out;
 		kl_out_warn(k->o->out, "this host has no systemd: kubelaunch keeps containerd and kubelet "
 			    "running itself (logs in /var/log/kubelaunch)");
@@ -332,7 +264,7 @@ kubelet_service(struct k8s *k, struct kl_err *err)
 	} else {
 		const char *argv[] = { "sh", "-c", kl_node_kubelet_script, "kubelet", k->bin_dir, NULL };
 
-		rc = supervise("kubelet", argv, err);
+		rc = supervise(k, "kubelet", argv, err);
 	}
 	kl_strbuf_release(&unit);
 	return rc;
@@ -363,10 +295,34 @@ kubeadm(struct k8s *k, int timeout_ms, struct kl_err *err, const char *const *ar
 
 /* First start: kubeadm init (reset and one retry on failure). Restart: only the
  * phases that rebuild what a stopped machine lost. */
+/* What the control plane is made from: kubeadm.yaml and the certificates kubeadm gets,
+ * hashed. A restart with the same inputs has nothing for kubeadm's phases to change. */
+static void
+control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
+{
+	struct kl_strbuf all = KL_STRBUF_INIT;
+	struct kl_cert_file *files = NULL;
+	size_t n = 0;
+
+	if (kl_k8s_render_kubeadm(k, &all, NULL) != 0)
+		kl_strbuf_addstr(&all, "(unrenderable)");
+	kl_certs_kubeadm_files(&k->certs, &files, &n);
+	for (size_t i = 0; i < n; i++) {
+		kl_strbuf_addf(&all, "\n%s\n", files[i].name);
+		if (kl_read_file(files[i].src, &all, NULL) != 0)
+			kl_strbuf_addstr(&all, "(unreadable)");
+	}
+	kl_sha256_buf(all.buf, all.len, hex);
+	kl_cert_files_free(files, n);
+	OPENSSL_cleanse(all.buf, all.len); /* it held private keys */
+	kl_strbuf_release(&all);
+}
+
 static int
 control_plane(struct k8s *k, int restart, struct kl_err *err)
 {
-	char ignores[1024];
+	char ignores[1024], inputs[KL_SHA256_HEX];
+	const char *last;
 	/* CoreDNS is the dns addon's (kubelaunch's manifest, its settings). */
 	const char *init[] = { "init", "--config", KL_NODE_KUBEADM_YAML, ignores, "--skip-phases=addon/coredns", NULL };
 	static const char *const phases[][6] = {
@@ -379,6 +335,14 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	static const char *const reset[] = { "reset", "--force", "--cri-socket", KL_KUBEADM_CRI_SOCKET, NULL };
 
 	snprintf(ignores, sizeof(ignores), "--ignore-preflight-errors=%s", kl_node_preflight_ignores);
+	control_plane_inputs(k, inputs);
+	last = kl_json_str(k->c->state, "KubeadmInputs");
+	if (restart && last && strcmp(inputs, last) == 0) {
+		/* The kubelet runs the static pods it has (on a VM it started at boot, so the
+		 * control plane comes up while the host was still connecting). */
+		SUB(k->o, "Restarting the control plane (its configuration and certificates are unchanged) ...");
+		return 0;
+	}
 	if (restart) {
 		SUB(k->o, "Restarting the control plane ...");
 		for (size_t i = 0; i < KL_ARRAY_SIZE(phases); i++) {
@@ -388,15 +352,17 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 			if (kubeadm(k, k->o->wait_timeout_ms, err, argv) != 0)
 				return -1;
 		}
-		return 0;
+	} else {
+		SUB(k->o, "Booting up control plane ...");
+		if (kubeadm(k, k->o->wait_timeout_ms, err, init) != 0) {
+			kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
+			SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
+			if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
+				return -1;
+		}
 	}
-	SUB(k->o, "Booting up control plane ...");
-	if (kubeadm(k, k->o->wait_timeout_ms, err, init) == 0)
-		return 0;
-	kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
-	SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
-	if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
-		return -1;
+	/* Saved with KubeadmDone once the API server answers. */
+	json_object_set_new(k->c->state, "KubeadmInputs", json_string(inputs));
 	return 0;
 }
 
@@ -471,7 +437,7 @@ finish_cluster(struct k8s *k, int restart, struct kl_err *err)
 {
 	json_t *want = cluster_objects(k);
 	char *text = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
-	const char *had = kl_json_str(k->c->machine->state, "ClusterObjects");
+	const char *had = kl_json_str(k->c->state, "ClusterObjects");
 	long long t0 = kl_now_ms();
 	int rc = 0;
 
@@ -484,7 +450,7 @@ finish_cluster(struct k8s *k, int restart, struct kl_err *err)
 		if (rc == 0)
 			rc = label_node(k, json_object_get(want, "labels"), err);
 		if (rc == 0)
-			json_object_set_new(k->c->machine->state, "ClusterObjects", json_string(text));
+			json_object_set_new(k->c->state, "ClusterObjects", json_string(text));
 	}
 	kl_info("phase rbac and labels: %lld ms", kl_now_ms() - t0);
 	if (rc == 0 && cni_manifest(k->o))
@@ -535,7 +501,7 @@ int
 kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r, struct kl_err *err)
 {
 	struct k8s k = { .c = c, .o = o, .r = r, .node_name = c->machine->name, .log = KL_STRBUF_INIT };
-	int restart = json_is_true(json_object_get(c->machine->state, "KubeadmDone"));
+	int restart = json_is_true(json_object_get(c->state, "KubeadmDone"));
 	char *logpath = kl_machine_path(c->machine, "kubeadm.log");
 	long long t0;
 	int rc = -1;
@@ -554,10 +520,10 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.kube, k.bin_dir, k.node_name, c->machine->name,
 						    o->wait_timeout_ms, KL_WAIT_APISERVER, err)))
 		goto out;
-	json_object_set_new(c->machine->state, "KubeadmDone", json_true());
-	json_object_set_new(c->machine->state, "NodeIP", json_string(k.node_ip));
-	if (kl_machine_save_state(c->machine, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, restart, err)) ||
-	    kl_machine_save_state(c->machine, err) != 0)
+	json_object_set_new(c->state, "KubeadmDone", json_true());
+	json_object_set_new(c->state, "NodeIP", json_string(k.node_ip));
+	if (kl_cluster_save_state(c, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, restart, err)) ||
+	    kl_cluster_save_state(c, err) != 0)
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
 	if (o->wait == KL_WAIT_NONE)

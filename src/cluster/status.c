@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeconfig.h"

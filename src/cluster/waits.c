@@ -10,6 +10,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kube.h"
 #include "kubelaunch/log.h"
@@ -249,6 +250,10 @@ kl_cluster_wait(struct kl_runner *r, struct kl_kube *kube, const char *bin_dir, 
 				rc = kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
 						done < 0 ? "cannot check" : "timed out waiting for", targets[i].what, machine,
 						why.len ? ": " : "", why.buf);
+				break;
+			}
+			if (kl_interrupted()) {
+				rc = kl_interrupt_err(err, "waiting for the cluster");
 				break;
 			}
 			kl_sleep_ms(targets[i].poll_ms);

@@ -12,7 +12,9 @@
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/out.h"
+#include "kubelaunch/preload.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 
@@ -42,36 +44,65 @@ static int
 list(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_cache_file *files = NULL;
+	struct kl_preload_entry *pre = NULL;
 	long long total = 0;
-	size_t n = 0;
+	size_t n = 0, npre = 0;
 	char size[32];
 
-	if (kl_cache_list(ctx->home, &files, &n, err) != 0)
+	long long stale_bytes = 0;
+	int stale = kl_cache_clean(ctx->home, &stale_bytes);
+
+	if (stale > 0) {
+		human(stale_bytes, size, sizeof(size));
+		kl_out_info(ctx->out, "removed %d partial download%s left by killed runs (%s)", stale,
+			    stale == 1 ? "" : "s", size);
+	}
+	if (kl_cache_list(ctx->home, &files, &n, err) != 0 || kl_preload_list(ctx->home, &pre, &npre, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		total += files[i].size;
+	for (size_t i = 0; i < npre; i++)
+		total += pre[i].bytes;
 	if (ctx->output == KL_OUTPUT_JSON) {
 		json_t *arr = json_array(), *doc;
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "version", files[i].version, "name",
-							     files[i].name, "path", files[i].path, "size",
-							     (json_int_t)files[i].size));
-		doc = json_pack("{s:o, s:I}", "files", arr, "total", (json_int_t)total);
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:b}", "version", files[i].version,
+							     "name", files[i].name, "path", files[i].path, "size",
+							     (json_int_t)files[i].size, "partial",
+							     files[i].partial_pid > 0));
+		json_t *parr = json_array();
+
+		for (size_t i = 0; i < npre; i++)
+			json_array_append_new(parr, json_pack("{s:s, s:s, s:i, s:i, s:I}", "key", pre[i].key, "path",
+							      pre[i].path, "archives", pre[i].archives, "disks",
+							      pre[i].disks, "size", (json_int_t)pre[i].bytes));
+		doc = json_pack("{s:o, s:o, s:I}", "files", arr, "preload", parr, "total", (json_int_t)total);
 		json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(doc);
-	} else if (n == 0) {
+	} else if (n == 0 && npre == 0) {
 		kl_out_info(ctx->out, "the cache is empty; 'kubelaunch cache fetch' or 'kubelaunch start' fills it");
 	} else {
 		printf("%-10s %-24s %10s\n", "VERSION", "FILE", "SIZE");
 		for (size_t i = 0; i < n; i++) {
 			human(files[i].size, size, sizeof(size));
-			printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
+			if (files[i].partial_pid > 0)
+				printf("%-10s %-24s %10s  (partial: being downloaded by pid %d)\n", files[i].version,
+				       files[i].name, size, files[i].partial_pid);
+			else
+				printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
+		}
+		for (size_t i = 0; i < npre; i++) {
+			human(pre[i].bytes, size, sizeof(size));
+			printf("%-10s %-24s %10s  (%d images, %d disk image%s)\n", "preload", pre[i].key, size,
+			       pre[i].archives, pre[i].disks, pre[i].disks == 1 ? "" : "s");
 		}
 		human(total, size, sizeof(size));
-		printf("total: %zu file%s, %s in %s/cache/binaries\n", n, n == 1 ? "" : "s", size, ctx->home);
+		printf("total: %zu file%s, %zu preload%s, %s in %s/" KL_HOME_CACHE "\n", n, n == 1 ? "" : "s", npre,
+		       npre == 1 ? "" : "s", size, ctx->home);
 	}
+	kl_preload_entries_free(pre, npre);
 	kl_cache_files_free(files, n);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* delete.c: `kubelaunch delete [--all] [--purge]`: the machine, the profile, and
- * with --all --purge all of $KUBELAUNCH_HOME. Deleting what does not exist is not an error. */
+ * with --all --purge what kubelaunch made in $KUBELAUNCH_HOME (a home it created,
+ * never another directory). Deleting what does not exist is not an error. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 static const struct kl_opt opts[] = {
 	{ "all", 0, KL_OPT_BOOL, NULL, "delete every profile", NULL },
-	{ "purge", 0, KL_OPT_BOOL, NULL, "with --all, also remove $KUBELAUNCH_HOME (cache, certificates, logs)", NULL },
+	{ "purge", 0, KL_OPT_BOOL, NULL, "with --all, also remove $KUBELAUNCH_HOME (cache, certificates, logs) if kubelaunch created it", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -20,25 +21,30 @@ static int
 delete_one(struct kl_ctx *ctx, const char *name, struct kl_err *err)
 {
 	struct kl_cluster c;
+	struct kl_err why;
 	int rc;
 
-	if (kl_cluster_open(ctx->home, name, &c, err) != 0) {
+	if (kl_cluster_open(ctx->home, name, &c, &why) != 0) {
 		char *mdir = kl_machine_dir(ctx->home, name), *pdir = kl_profile_dir(ctx->home, name);
 		int leftovers = kl_path_exists(mdir) || kl_path_exists(pdir);
 
 		kl_cluster_release(&c);
-		if (err->reason != KL_R_GUEST_NOT_FOUND && err->reason != KL_R_CONFIG_CORRUPT) {
-			free(mdir);
-			free(pdir);
-			return -1;
-		}
-		/* No usable profile: remove what is left of it, if anything. */
-		if (!leftovers)
-			kl_out_info(ctx->out, "\"%s\" does not exist: nothing to delete", name);
-		rc = kl_remove_tree(mdir, err) == 0 && kl_remove_tree(pdir, err) == 0 ? 0 : -1;
 		free(mdir);
 		free(pdir);
-		return rc;
+		if (why.reason != KL_R_GUEST_NOT_FOUND && why.reason != KL_R_CONFIG_CORRUPT) {
+			*err = why;
+			return -1;
+		}
+		if (!leftovers) {
+			kl_out_info(ctx->out, "\"%s\" does not exist: nothing to delete", name);
+			return 0;
+		}
+		/* A damaged profile: what still runs is found and stopped without its files. */
+		kl_out_warn(ctx->out, "%s: deleting what is left of \"%s\"", why.msg, name);
+		if (kl_cluster_delete_damaged(ctx->home, name, &why, err) != 0)
+			return -1;
+		kl_out_step(ctx->out, 2, 2, "Done", "💀", "Removed all traces of the \"%s\" cluster.", name);
+		return 0;
 	}
 	kl_out_step(ctx->out, 1, 2, "Deleting", "🔥", "Deleting \"%s\" in %s ...", name, c.machine->driver->name);
 	rc = kl_cluster_delete(&c, err);
@@ -70,8 +76,12 @@ delete_all(struct kl_ctx *ctx, struct kl_err *err)
 	}
 	kl_strv_free(names);
 	if (rc == 0 && kl_args_bool(&ctx->args, "purge")) {
+		int kept = 0;
+
 		kl_out_step(ctx->out, 1, 1, "Purging", "🔥", "Removing %s", ctx->home);
-		rc = kl_remove_tree(ctx->home, err);
+		rc = kl_home_purge(ctx->home, &kept, err);
+		if (rc == 0 && kept)
+			kl_out_info(ctx->out, "kept '%s' itself: it holds files kubelaunch did not make", ctx->home);
 	}
 	return rc;
 }
@@ -81,6 +91,9 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 {
 	if (kl_args_bool(&ctx->args, "purge") && !kl_args_bool(&ctx->args, "all"))
 		return kl_err_set(err, KL_R_USAGE, "--purge removes everything: use it with --all");
+	/* Before anything is created or deleted: a home that is not ours is not purged. */
+	if (kl_args_bool(&ctx->args, "purge"))
+		return kl_home_purge_check(ctx->home, err);
 	return 0;
 }
 

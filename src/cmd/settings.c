@@ -18,6 +18,7 @@
 #include "kubelaunch/image.h"
 #include "kubelaunch/kubeadm.h"
 #include "kubelaunch/settings.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 
@@ -170,18 +171,27 @@ check_names(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, ch
 	return 0;
 }
 
+/* A list's items as a NULL-terminated array (borrowed strings; free the array). */
+static const char **
+items_of(json_t *list)
+{
+	const char **items = kl_xcalloc(json_array_size(list) + 1, sizeof(*items));
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(list, i, it)
+		items[i] = json_string_value(it);
+	return items;
+}
+
 static int
 check_extra_config(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, char *w, size_t n)
 {
-	const char **items = kl_xcalloc(json_array_size(*v) + 1, sizeof(*items));
+	const char **items = items_of(*v);
 	struct kl_err err;
-	size_t i;
-	json_t *it;
 	int rc;
 
 	(void)env, (void)reason;
-	json_array_foreach(*v, i, it)
-		items[i] = json_string_value(it);
 	rc = kl_kubeadm_check_options(items, NULL, &err);
 	free(items);
 	return rc == 0 ? 0 : why(w, n, "%s", err.msg);
@@ -199,16 +209,12 @@ check_feature_gates(json_t **v, const struct kl_set_env *env, enum kl_reason *re
 static int
 check_wait(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, char *w, size_t n)
 {
-	const char **items = kl_xcalloc(json_array_size(*v) + 1, sizeof(*items));
+	const char **items = items_of(*v);
 	struct kl_err err;
 	unsigned mask;
-	size_t i;
-	json_t *it;
 	int rc;
 
 	(void)env, (void)reason;
-	json_array_foreach(*v, i, it)
-		items[i] = json_string_value(it);
 	rc = kl_wait_parse(items, &mask, &err);
 	free(items);
 	return rc == 0 ? 0 : why(w, n, "%s", err.msg);
@@ -289,6 +295,8 @@ const struct kl_setting kl_settings_table[] = {
 	{ "image-bundle", KL_SET_PATH, FC, .offset = KL_SET_AT(image_bundle), .arg = "DIR",
 	  .help = "a directory of image archives to import instead of pulling", .example = "/",
 	  .validate = check_dir },
+	{ "preload", KL_SET_BOOL, FC, .offset = KL_SET_AT(preload), .def = "true", .example = "false",
+	  .help = "start from the image bundle as a ready containerd store built once on the host (false: import the archives)" },
 	{ "image-repository", KL_SET_STRING, FC, .offset = KL_SET_AT(image_repository), .arg = "REPO",
 	  .help = "where Kubernetes' images come from", .shown = "registry.k8s.io", .example = "registry.example:5000/k8s" },
 	{ "extra-config", KL_SET_LIST, FC, .offset = KL_SET_AT(extra_config), .arg = "COMPONENT.KEY=VALUE",
@@ -321,7 +329,7 @@ const struct kl_setting kl_settings_table[] = {
 	  .max = 24 * HOUR_MS, .example = "15m" },
 	{ "network", KL_SET_ENUM, FC | SAVED("Network"), .offset = KL_SET_AT(network), .arg = "builtin|isolated",
 	  .allowed = networks, .def = "builtin", .example = "isolated",
-	  .help = "the qemu driver's user-mode network: builtin lets the machine reach out through the host; isolated keeps all its traffic inside (the forwards still work)" },
+	  .help = "the VM's network: builtin lets the machine reach out through the host; isolated keeps all its traffic inside this host (qemu: the forwards still work; kvm2: no NAT network, only the machine's own)" },
 	{ "cni", KL_SET_STRING, FC | SAVED("CNI"), .offset = KL_SET_AT(cni), .arg = "auto|bridge|FILE",
 	  .help = "the pod network: the bridge CNI, or a manifest applied with kubectl after init", .def = "auto",
 	  .example = "bridge", .validate = check_cni },
@@ -756,11 +764,7 @@ kl_settings_release(struct kl_settings *s)
 		char *at = (char *)s + t->offset;
 
 		if (t->type == KL_SET_LIST) {
-			char **v = *(char ***)at;
-
-			for (size_t i = 0; v && v[i]; i++)
-				free(v[i]);
-			free(v);
+			kl_strv_free(*(char ***)at);
 			*(char ***)at = NULL;
 		} else if (t->type != KL_SET_INT && t->type != KL_SET_SIZE && t->type != KL_SET_DURATION &&
 			   t->type != KL_SET_BOOL) {

@@ -197,7 +197,7 @@ dry_run(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_start_opts *so, cons
 		kl_strbuf_addstr(&steps, "Waiting for SSH\n");
 	if (!so->no_kubernetes) {
 		kl_strbuf_addf(&steps, "Preparing Kubernetes: certificates, containerd, kubeadm %s, RBAC, %s\n",
-			       json_is_true(json_object_get(c->machine->state, "KubeadmDone")) ? "init phases (restart)" :
+			       json_is_true(json_object_get(c->state, "KubeadmDone")) ? "init phases (restart)" :
 			       "init", so->cni && strcmp(so->cni, "auto") && strcmp(so->cni, "bridge") ?
 			       "the CNI manifest" : "the bridge CNI");
 		kl_strbuf_addf(&steps, "Verifying: waiting for %s (at most %d s)\n", waits, so->wait_timeout_ms / 1000);
@@ -265,13 +265,15 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	/* The profile keeps what it had and records the saved settings. */
 	settings = old.cfg ? json_deep_copy(old.cfg) : json_object();
 	kl_settings_save(&set, settings);
-	kl_cluster_init(ctx->home, ctx->profile, settings, d, &c);
+	if (kl_cluster_init(ctx->home, ctx->profile, settings, d, &c, err) != 0)
+		goto out;
 	so.out = ctx->out;
 	so.wait_timeout_ms = (int)set.wait_timeout_ms; /* at most 24h: the table's range */
 	so.no_kubernetes = set.no_kubernetes;
 	so.download_only = kl_args_bool(&ctx->args, "download-only");
 	so.binary_mirror = set.binary_mirror;
 	so.image_bundle = set.image_bundle;
+	so.preload = set.preload;
 	so.image_repository = set.image_repository;
 	so.feature_gates = set.feature_gates;
 	so.cert_expiration_ms = set.cert_expiration_ms;
@@ -289,6 +291,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.addons = kl_cmd_addons_start;
 	so.addons_arg = &as;
 	so.force = kl_args_bool(&ctx->args, "force");
+	so.supervise = kl_supervise_spawn;
 	so.cni = set.cni;
 	kl_wait_parse((const char *const *)set.wait, &so.wait, NULL); /* the table checked it */
 	so.extra_config = (const char *const *)set.extra_config;

@@ -8,6 +8,7 @@
  * end it by the PID in its pidfile.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/proc.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 
 static const struct kl_opt opts[] = {
@@ -78,6 +80,40 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	}
 	unlink(pidfile);
 	return 0;
+}
+
+static char *
+self_exe(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return kl_xstrdup("kubelaunch");
+	buf[n] = '\0';
+	return kl_xstrdup(buf);
+}
+
+/* This command's own command line, detached: what start passes the cluster layer. */
+int
+kl_supervise_spawn(const char *const *argv, const char *pidfile, const char *log, struct kl_err *err)
+{
+	struct kl_strvec sv = KL_STRVEC_INIT;
+	char *exe = self_exe();
+	pid_t pid;
+	int rc;
+
+	kl_strvec_push(&sv, exe);
+	kl_strvec_push(&sv, "supervise");
+	kl_strvec_pushf(&sv, "--pidfile=%s", pidfile);
+	kl_strvec_pushf(&sv, "--log=%s", log);
+	kl_strvec_push(&sv, "--");
+	for (; *argv; argv++)
+		kl_strvec_push(&sv, *argv);
+	rc = kl_spawn_detached(kl_strvec_argv(&sv), NULL, &pid, err);
+	kl_strvec_clear(&sv);
+	free(exe);
+	return rc;
 }
 
 const struct kl_cmd kl_cmd_supervise = {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
@@ -18,24 +19,21 @@ static int
 readd_entry(struct kl_ctx *ctx, const char *path, const char *server, struct kl_err *err)
 {
 	struct kl_kubeconfig_entry e = { .profile = ctx->profile, .server = server };
-	char *ca = kl_xasprintf("%s/certs/ca.crt", ctx->home);
-	char *crt = kl_xasprintf("%s/profiles/%s/certs/client.crt", ctx->home, ctx->profile);
-	char *key = kl_xasprintf("%s/profiles/%s/certs/client.key", ctx->home, ctx->profile);
+	struct kl_certs certs;
 	int rc = -1;
 
-	if (!kl_path_exists(ca) || !kl_path_exists(crt) || !kl_path_exists(key)) {
+	kl_certs_paths(ctx->home, ctx->profile, &certs);
+	if (!kl_path_exists(certs.ca_crt) || !kl_path_exists(certs.client_crt) || !kl_path_exists(certs.client_key)) {
 		kl_err_set(err, KL_R_K8S_KUBECONFIG, "'%s' has no cluster '%s' and the profile's certificates are "
 			   "missing: run 'kubelaunch start -p %s'", path, ctx->profile, ctx->profile);
 		goto out;
 	}
-	e.ca_path = ca;
-	e.cert_path = crt;
-	e.key_path = key;
+	e.ca_path = certs.ca_crt;
+	e.cert_path = certs.client_crt;
+	e.key_path = certs.client_key;
 	rc = kl_kubeconfig_merge(path, &e, 1, err);
 out:
-	free(key);
-	free(crt);
-	free(ca);
+	kl_certs_release(&certs);
 	return rc;
 }
 

@@ -6,12 +6,13 @@
 #include "kubelaunch/config.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/xalloc.h"
 
 char *
 kl_config_path(const char *home)
 {
-	return kl_xasprintf("%s/config/config.json", home);
+	return kl_home_path(home, KL_HOME_CONFIG, KL_HOME_CONFIG_JSON, NULL);
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include "kubelaunch/fs.h"
 #include "kubelaunch/home.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/xalloc.h"
 
 char *
@@ -25,14 +26,22 @@ kl_home_resolve(struct kl_err *err)
 	return kl_xasprintf("%s/.kubelaunch", h);
 }
 
+
 int
 kl_home_ensure(const char *home, struct kl_err *err)
 {
-	static const char *const subdirs[] = { "config", "profiles", "machines", "certs", "cache", "logs" };
-	int rc = 0;
+	int rc = 0, created = !kl_path_exists(home);
 
-	for (size_t i = 0; i < KL_ARRAY_SIZE(subdirs) && rc == 0; i++) {
-		char *d = kl_xasprintf("%s/%s", home, subdirs[i]);
+	if (created && kl_mkdir_p(home, 0755, err) == 0) {
+		char *marker = kl_xasprintf("%s/" KL_HOME_MARKER, home);
+		static const char text[] = "This directory was created by kubelaunch: "
+					   "'kubelaunch delete --all --purge' removes it.\n";
+
+		rc = kl_write_file_atomic(marker, text, sizeof(text) - 1, 0644, err);
+		free(marker);
+	}
+	for (size_t i = 0; kl_home_dirs[i] && rc == 0; i++) {
+		char *d = kl_home_path(home, kl_home_dirs[i], NULL);
 
 		if (!kl_is_dir(d) && kl_mkdir_p(d, 0755, err) != 0)
 			rc = -1;
@@ -42,6 +51,57 @@ kl_home_ensure(const char *home, struct kl_err *err)
 		rc = kl_err_errno(err, KL_R_HOST_HOME, "cannot write to '%s'", home);
 	if (rc != 0)
 		err->reason = err->reason == KL_R_RSRC_DISK ? KL_R_RSRC_DISK : KL_R_HOST_HOME;
+	return rc;
+}
+
+/* Ours: a home kubelaunch created (it holds the marker) or the default ~/.kubelaunch. */
+int
+kl_home_purge_check(const char *home, struct kl_err *err)
+{
+	char *marker = kl_xasprintf("%s/" KL_HOME_MARKER, home), *def = NULL, *real = realpath(home, NULL);
+	const char *h = getenv("HOME");
+	char *real_def = NULL;
+	int ours = kl_path_exists(marker), rc = 0;
+
+	if (!ours && h && *h) {
+		def = kl_xasprintf("%s/.kubelaunch", h);
+		real_def = realpath(def, NULL);
+		ours = real && real_def && strcmp(real, real_def) == 0;
+	}
+	if (!ours && real)
+		rc = kl_err_set(err, KL_R_HOST_HOME_FOREIGN,
+				"refusing to purge '%s': kubelaunch did not create it (no %s in it), and it may "
+				"hold files that are not kubelaunch's",
+				home, KL_HOME_MARKER);
+	free(real_def);
+	free(def);
+	free(real);
+	free(marker);
+	return rc;
+}
+
+int
+kl_home_purge(const char *home, int *kept, struct kl_err *err)
+{
+	char *marker = kl_xasprintf("%s/" KL_HOME_MARKER, home);
+	int rc = kl_home_purge_check(home, err);
+
+	*kept = 0;
+	for (size_t i = 0; kl_home_dirs[i] && rc == 0; i++) {
+		char *d = kl_home_path(home, kl_home_dirs[i], NULL);
+
+		rc = kl_remove_tree(d, err);
+		free(d);
+	}
+	if (rc == 0 && unlink(marker) != 0 && errno != ENOENT)
+		rc = kl_err_errno(err, KL_R_HOST_IO, "cannot remove '%s'", marker);
+	/* Whatever else is there is not ours: it stays, and so does the directory. */
+	if (rc == 0 && rmdir(home) != 0 && errno != ENOENT) {
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			rc = kl_err_errno(err, KL_R_HOST_IO, "cannot remove '%s'", home);
+		*kept = 1;
+	}
+	free(marker);
 	return rc;
 }
 
@@ -68,19 +128,19 @@ bad:
 char *
 kl_profile_dir(const char *home, const char *name)
 {
-	return kl_xasprintf("%s/profiles/%s", home, name);
+	return kl_home_path(home, KL_HOME_PROFILES, name, NULL);
 }
 
 char *
 kl_machine_dir(const char *home, const char *name)
 {
-	return kl_xasprintf("%s/machines/%s", home, name);
+	return kl_home_path(home, KL_HOME_MACHINES, name, NULL);
 }
 
 int
 kl_profile_exists(const char *home, const char *name)
 {
-	char *p = kl_xasprintf("%s/profiles/%s/config.json", home, name);
+	char *p = kl_home_path(home, KL_HOME_PROFILES, name, KL_HOME_CONFIG_JSON, NULL);
 	int ok = kl_path_exists(p);
 
 	free(p);
@@ -96,7 +156,7 @@ cmp_names(const void *a, const void *b)
 int
 kl_profile_names(const char *home, char ***names, size_t *count, struct kl_err *err)
 {
-	char *dir = kl_xasprintf("%s/profiles", home);
+	char *dir = kl_home_path(home, KL_HOME_PROFILES, NULL);
 	struct dirent *de;
 	size_t n = 0;
 	DIR *d;
@@ -130,7 +190,7 @@ kl_profile_names(const char *home, char ***names, size_t *count, struct kl_err *
 int
 kl_profile_lock(const char *home, const char *name, int timeout_ms, struct kl_err *err)
 {
-	char *path = kl_xasprintf("%s/profiles/%s.lock", home, name);
+	char *path = kl_xasprintf("%s/" KL_HOME_PROFILES "/%s.lock", home, name);
 	int fd = kl_lock(path, 1, timeout_ms, err), saved = errno;
 
 	free(path);

@@ -5,13 +5,14 @@
 #include "kubelaunch/fs.h"
 #include "kubelaunch/home.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/profile.h"
 #include "kubelaunch/xalloc.h"
 
 int
 kl_profile_load(const char *home, const char *name, struct kl_profile *p, struct kl_err *err)
 {
-	char *path = kl_xasprintf("%s/profiles/%s/config.json", home, name);
+	char *path = kl_home_path(home, KL_HOME_PROFILES, name, KL_HOME_CONFIG_JSON, NULL);
 	int rc;
 
 	p->name = kl_xstrdup(name);
@@ -27,7 +28,7 @@ int
 kl_profile_save(const char *home, const struct kl_profile *p, struct kl_err *err)
 {
 	char *dir = kl_profile_dir(home, p->name);
-	char *path = kl_xasprintf("%s/config.json", dir);
+	char *path = kl_xasprintf("%s/" KL_HOME_CONFIG_JSON, dir);
 	int rc = -1;
 
 	if (kl_mkdir_p(dir, 0755, err) == 0) {

@@ -11,6 +11,7 @@
 #include "kubelaunch/driver.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 
@@ -147,7 +148,7 @@ kl_machine_new(const char *home, const char *name, const struct kl_driver_ops *d
 	struct kl_machine *m = kl_xcalloc(1, sizeof(*m));
 
 	m->name = kl_xstrdup(name);
-	m->dir = kl_xasprintf("%s/machines/%s", home, name);
+	m->dir = kl_home_path(home, KL_HOME_MACHINES, name, NULL);
 	m->driver = d;
 	m->state = json_object();
 	return m;
@@ -204,6 +205,16 @@ kl_machine_share(struct kl_machine *m, const char *tag, const char *host)
 	s->shares[i].host = kl_xstrdup(host);
 }
 
+void
+kl_machine_record_shares(struct kl_machine *m)
+{
+	json_t *shares = json_object();
+
+	for (int i = 0; i < m->spec.nshares; i++)
+		json_object_set_new(shares, m->spec.shares[i].tag, json_string(m->spec.shares[i].host));
+	json_object_set_new(m->state, "Shares", shares);
+}
+
 const char *
 kl_machine_shared(const struct kl_machine *m, const char *host)
 {
@@ -226,6 +237,7 @@ kl_machine_free(struct kl_machine *m)
 	free(m->name);
 	free(m->dir);
 	free(m->spec.iso_path);
+	free(m->spec.disk_base);
 	free(m->spec.libvirt_uri);
 	free(m->spec.ssh_ip);
 	free(m->spec.ssh_user);

@@ -11,7 +11,9 @@
 #include "kubelaunch/fs.h"
 #include "kubelaunch/hash.h"
 #include "kubelaunch/image.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/layout.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/version.h"
 #include "kubelaunch/xalloc.h"
@@ -34,11 +36,26 @@ kl_image_default_url(void)
 	return KL_ISO_RELEASE_URL;
 }
 
-/* GET url into path (temp file + rename); TLS verified, proxies from the environment. */
+/* The first SIGINT/SIGTERM ends the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return kl_interrupted() != 0;
+}
+
+/* GET url into path (temp file PATH.part.PID + rename; those of killed runs are
+ * removed first); TLS verified, proxies from the environment. */
 static int
 fetch(const char *url, const char *path, struct kl_err *err)
 {
-	char *tmp = kl_xasprintf("%s.part", path);
+	char *tmp = kl_xasprintf("%s.part.%d", path, (int)getpid());
+	char *dir = kl_xstrdup(path), *slash = strrchr(dir, '/');
+	char *prefix = kl_xasprintf("%s.part.", slash ? slash + 1 : path);
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
 	FILE *fp = fopen(tmp, "wbe");
@@ -46,10 +63,16 @@ fetch(const char *url, const char *path, struct kl_err *err)
 	long code = 0;
 	int rc = -1;
 
+	if (slash) {
+		*slash = '\0';
+		kl_remove_stale_temp_files(dir, prefix, NULL);
+	}
 	if (fp == NULL) {
 		kl_err_errno(err, errno == ENOSPC ? KL_R_RSRC_DISK : KL_R_HOST_IO, "cannot write '%s'", tmp);
 		goto out;
 	}
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
@@ -61,6 +84,14 @@ fetch(const char *url, const char *path, struct kl_err *err)
 	if (fclose(fp) != 0 && cc == CURLE_OK)
 		cc = CURLE_WRITE_ERROR;
 	fp = NULL;
+	if (kl_interrupted()) {
+		char what[600];
+
+		snprintf(what, sizeof(what), "downloading '%s'", url);
+		kl_interrupt_err(err, what);
+		unlink(tmp);
+		goto out;
+	}
 	if (cc != CURLE_OK) {
 		enum kl_reason r = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ?
 					   KL_R_INET_UNREACHABLE :
@@ -78,6 +109,8 @@ fetch(const char *url, const char *path, struct kl_err *err)
 	rc = 0;
 out:
 	curl_easy_cleanup(c);
+	free(prefix);
+	free(dir);
 	free(tmp);
 	return rc;
 }
@@ -86,7 +119,7 @@ out:
 static int
 verified_before(const char *home, const char *path, const struct stat *st, const char *want)
 {
-	char *db = kl_xasprintf("%s/cache/iso/verified.json", home);
+	char *db = kl_home_path(home, KL_HOME_ISO, "verified.json", NULL);
 	json_t *all = NULL, *e;
 	int ok = 0;
 
@@ -102,7 +135,7 @@ verified_before(const char *home, const char *path, const struct stat *st, const
 static void
 remember(const char *home, const char *path, const struct stat *st, const char *sum)
 {
-	char *dir = kl_xasprintf("%s/cache/iso", home), *db = kl_xasprintf("%s/verified.json", dir);
+	char *dir = kl_home_path(home, KL_HOME_ISO, NULL), *db = kl_xasprintf("%s/verified.json", dir);
 	char *lock = kl_xasprintf("%s.lock", db);
 	json_t *all = NULL;
 	int fd;
@@ -177,7 +210,7 @@ kl_image_resolve(const char *home, const char *url, char **path, struct kl_err *
 			kl_err_set(err, KL_R_USAGE_VALUE, "'%s' does not name an image file", url);
 			goto out;
 		}
-		dir = kl_xasprintf("%s/cache/iso", home);
+		dir = kl_home_path(home, KL_HOME_ISO, NULL);
 		*path = kl_xasprintf("%s/%s", dir, base);
 		sumfile = kl_xasprintf("%s.sha256", *path);
 		sumurl = kl_xasprintf("%s.sha256", url);

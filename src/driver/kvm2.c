@@ -17,6 +17,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -101,8 +102,8 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 		      struct kl_strbuf *xml)
 {
 	struct kl_strbuf pubkey = KL_STRBUF_INIT;
-	const char *mac = kl_json_str(m->state, "MAC");
-	char *keypath = kl_machine_path(m, "id_ed25519.pub");
+	const char *mac = kl_json_str(m->state, "MAC"), *format;
+	char *keypath = kl_machine_path(m, "id_ed25519.pub"), *disk;
 
 	kl_read_file(keypath, &pubkey, NULL);
 	kl_strbuf_rtrim(&pubkey);
@@ -125,12 +126,27 @@ kl_libvirt_domain_xml(const struct kl_machine *m, const char *domain_type, const
 	xml_text(xml, "      <source file='", m->spec.iso_path ? m->spec.iso_path : "", "'/>\n");
 	kl_strbuf_addstr(xml, "      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n"
 			      "    <disk type='file' device='disk'>\n"
-			      "      <driver name='qemu' type='raw' cache='unsafe' discard='unmap'/>\n");
-	xml_text(xml, "      <source file='", m->dir, "/disk.raw'/>\n");
-	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
-			      "    <interface type='network'>\n      <source network='default'/>\n"
-			      "      <model type='virtio'/>\n    </interface>\n"
-			      "    <interface type='network'>\n");
+			      "      <driver name='qemu' type='");
+	disk = kl_vm_disk(m, &format);
+	kl_strbuf_addstr(xml, format);
+	kl_strbuf_addstr(xml, "' cache='unsafe' discard='unmap'/>\n");
+	xml_text(xml, "      <source file='", disk, "'/>\n");
+	free(disk);
+	kl_strbuf_addstr(xml, "      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+	/* Host directories, read-only over 9p (squash: QEMU's security_model=none), as the
+	 * qemu driver's -virtfs. */
+	for (int i = 0; i < m->spec.nshares; i++) {
+		kl_strbuf_addstr(xml, "    <filesystem type='mount' accessmode='squash'>\n");
+		xml_text(xml, "      <source dir='", m->spec.shares[i].host, "'/>\n");
+		xml_text(xml, "      <target dir='", m->spec.shares[i].tag, "'/>\n");
+		kl_strbuf_addstr(xml, "      <readonly/>\n    </filesystem>\n");
+	}
+	/* libvirt's NAT network is the way out; an isolated machine has only its own network,
+	 * which forwards nothing. */
+	if (!m->spec.isolated)
+		kl_strbuf_addstr(xml, "    <interface type='network'>\n      <source network='default'/>\n"
+				      "      <model type='virtio'/>\n    </interface>\n");
+	kl_strbuf_addstr(xml, "    <interface type='network'>\n");
 	xml_text(xml, "      <source network='", network, "'/>\n");
 	xml_text(xml, "      <mac address='", mac ? mac : "52:54:00:00:00:01", "'/>\n");
 	kl_strbuf_addstr(xml, "      <model type='virtio'/>\n    </interface>\n    <serial type='file'>\n");
@@ -213,7 +229,7 @@ ensure_network(virConnectPtr c, struct kl_machine *m, struct kl_err *err)
 		goto out;
 	}
 	/* The NAT network gives the machine its way out; start it when it is defined. */
-	{
+	if (!m->spec.isolated) {
 		virNetworkPtr def = kl_virt.virNetworkLookupByName(c, "default");
 		if (def == NULL) {
 			kl_err_set(err, KL_R_NET, "libvirt has no 'default' network: define it (virsh net-define "
@@ -269,6 +285,9 @@ create(struct kl_machine *m, struct kl_err *err)
 	}
 	json_object_set_new(m->state, "LibvirtURI", json_string(uri_of(m)));
 	json_object_set_new(m->state, "Network", json_string(net));
+	/* The domain keeps the shares it was defined with: a later start that asks for
+	 * other directories finds them not shared and copies instead. */
+	kl_machine_record_shares(m);
 	rc = kl_machine_save_state(m, err);
 out:
 	if (d)
@@ -486,10 +505,14 @@ ip(struct kl_machine *m, char *buf, size_t len, struct kl_err *err)
 			kl_virt.virDomainInterfaceFree(ifaces[i]);
 		}
 		free(ifaces);
+		if (rc != 0 && kl_interrupted())
+			break;
 		if (rc != 0 && waited < 120)
 			kl_sleep_ms(1000);
 	}
-	if (rc != 0)
+	if (rc != 0 && kl_interrupted())
+		kl_interrupt_err(err, "waiting for an IP address");
+	else if (rc != 0)
 		kl_err_set(err, KL_R_GUEST_TIMEOUT,
 			   "'%s' got no IP address from network 'kl-%s' in 120 s (MAC %s); look at its serial log "
 			   "and at libvirt's dnsmasq", m->name, m->name, mac ? mac : "?");
@@ -530,7 +553,7 @@ const struct kl_driver_ops kl_driver_kvm2 = {
 	.name = "kvm2",
 	.alias = "libvirt",
 	.priority = 40,
-	.caps = KL_CAP_VM | KL_CAP_AUTO,
+	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_SHARE | KL_CAP_DISK_BASE,
 	.health = health,
 	.create = create,
 	.start = start,

@@ -51,8 +51,8 @@ void
 kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, int ssh_port,
 	     int api_port, struct kl_strvec *argv)
 {
-	const char *mac = kl_json_str(m->state, "MAC");
-	char *iso, *dir;
+	const char *mac = kl_json_str(m->state, "MAC"), *format;
+	char *iso, *drive, *disk;
 
 	kl_strvec_push(argv, qemu);
 	kl_strvec_pushf(argv, "-name");
@@ -71,11 +71,13 @@ kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, in
 	kl_strvec_push(argv, "-boot");
 	kl_strvec_push(argv, "order=d,menu=off");
 	iso = opt_value(m->spec.iso_path);
-	dir = opt_value(m->dir);
+	disk = kl_vm_disk(m, &format);
+	drive = opt_value(disk);
 	kl_strvec_push(argv, "-drive");
 	kl_strvec_pushf(argv, "file=%s,media=cdrom,readonly=on,if=ide,index=0", iso);
 	kl_strvec_push(argv, "-drive");
-	kl_strvec_pushf(argv, "file=%s/disk.raw,format=raw,if=virtio,cache=unsafe,discard=unmap", dir);
+	kl_strvec_pushf(argv, "file=%s,format=%s,if=virtio,cache=unsafe,discard=unmap", drive, format);
+	free(disk);
 	for (int i = 0; i < m->spec.nshares; i++) {
 		char *host = opt_value(m->spec.shares[i].host);
 
@@ -104,18 +106,26 @@ kl_qemu_argv(const struct kl_machine *m, const char *qemu, const char *accel, in
 	kl_strvec_push(argv, "-pidfile");
 	kl_strvec_pushf(argv, "%s/qemu.pid", m->dir);
 	kl_strvec_push(argv, "-daemonize");
-	free(dir);
+	free(drive);
 	free(iso);
 }
 
+/* The QEMU of this machine: alive, and its command line names the machine's directory
+ * (a stale pid file may name a PID that is now someone else's QEMU). */
 static int
 qemu_pid(struct kl_machine *m)
 {
-	char *path = kl_machine_path(m, "qemu.pid");
-	int pid = kl_pidfile_read(path);
+	char *path = kl_machine_path(m, "qemu.pid"), *sock = kl_machine_path(m, "qmp.sock"), proc[64];
+	struct kl_strbuf cmdline = KL_STRBUF_INIT;
+	int pid = kl_pidfile_read(path), ours = 0;
 
+	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", pid);
+	if (kl_pid_alive(pid, "qemu") && kl_read_file(proc, &cmdline, NULL) == 0)
+		ours = memmem(cmdline.buf, cmdline.len, sock, strlen(sock)) != NULL;
+	free(sock);
+	kl_strbuf_release(&cmdline);
 	free(path);
-	return kl_pid_alive(pid, "qemu") ? pid : 0;
+	return ours ? pid : 0;
 }
 
 static int
@@ -131,7 +141,7 @@ qmp(struct kl_machine *m, const char *command, json_t *args, json_t **ret, struc
 static int
 state(struct kl_machine *m, enum kl_machine_state *st, struct kl_err *err)
 {
-	char *disk = kl_machine_path(m, "disk.raw");
+	char *disk = kl_vm_disk(m, NULL);
 	json_t *ret = NULL;
 	const char *status;
 	int pid = qemu_pid(m);
@@ -182,17 +192,6 @@ pick_port(struct kl_machine *m, const char *key, struct kl_err *err)
 	return port;
 }
 
-/* What this boot shares, for kl_machine_shared(). */
-static void
-record_shares(struct kl_machine *m)
-{
-	json_t *shares = json_object();
-
-	for (int i = 0; i < m->spec.nshares; i++)
-		json_object_set_new(shares, m->spec.shares[i].tag, json_string(m->spec.shares[i].host));
-	json_object_set_new(m->state, "Shares", shares);
-}
-
 static int
 start(struct kl_machine *m, struct kl_err *err)
 {
@@ -230,7 +229,7 @@ start(struct kl_machine *m, struct kl_err *err)
 		goto out;
 	}
 	json_object_set_new(m->state, "PID", json_integer(kl_pidfile_read(pidfile)));
-	record_shares(m);
+	kl_machine_record_shares(m);
 	rc = kl_machine_save_state(m, err);
 out:
 	kl_runner_free(local);
@@ -365,7 +364,7 @@ const struct kl_driver_ops kl_driver_qemu = {
 	.name = "qemu",
 	.alias = "qemu2",
 	.priority = 20,
-	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_SHARE,
+	.caps = KL_CAP_VM | KL_CAP_AUTO | KL_CAP_SHARE | KL_CAP_DISK_BASE,
 	.health = health,
 	.create = create,
 	.start = start,

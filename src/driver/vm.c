@@ -68,11 +68,40 @@ kl_machine_check(const struct kl_machine *m, struct kl_err *err)
 	return (m->driver->caps & KL_CAP_VM) ? kl_vm_check(m, err) : 0;
 }
 
+char *
+kl_vm_disk(const struct kl_machine *m, const char **format)
+{
+	int qcow2 = json_is_string(json_object_get(m->state, "DiskBase"));
+
+	if (format)
+		*format = qcow2 ? "qcow2" : "raw";
+	return kl_machine_path(m, qcow2 ? "disk.qcow2" : "disk.raw");
+}
+
+/* disk.qcow2: a copy-on-write overlay of the machine's size over the read-only base. */
+static int
+overlay_disk(struct kl_machine *m, const char *path, struct kl_err *err)
+{
+	char size[32];
+	const char *const argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", m->spec.disk_base,
+				     path, size, NULL };
+	struct kl_runner *r = kl_runner_local_new();
+	struct kl_run_opts opts = { .timeout_ms = 60000 };
+	int rc;
+
+	snprintf(size, sizeof(size), "%lldM", m->spec.disk_mib);
+	rc = kl_runner_check(r, argv, &opts, NULL, KL_R_HOST_IO, err);
+	kl_runner_free(r);
+	if (rc != 0)
+		unlink(path);
+	return rc;
+}
+
 int
 kl_vm_prepare(struct kl_machine *m, struct kl_err *err)
 {
 	char *key = kl_machine_path(m, "id_ed25519");
-	char *disk = kl_machine_path(m, "disk.raw");
+	char *disk = NULL;
 	char mac[18];
 	int fd = -1, rc = -1;
 
@@ -80,6 +109,18 @@ kl_vm_prepare(struct kl_machine *m, struct kl_err *err)
 		goto out;
 	if (!kl_path_exists(key) && kl_ssh_keygen(key, err) != 0)
 		goto out;
+	if (m->spec.disk_base && (m->driver->caps & KL_CAP_DISK_BASE) && !kl_path_exists(disk = kl_vm_disk(m, NULL))) {
+		/* Only a new machine starts from the base. */
+		free(disk);
+		json_object_set_new(m->state, "DiskBase", json_string(m->spec.disk_base));
+		disk = kl_vm_disk(m, NULL);
+		if (overlay_disk(m, disk, err) != 0) {
+			json_object_del(m->state, "DiskBase");
+			goto out;
+		}
+	}
+	free(disk);
+	disk = kl_vm_disk(m, NULL);
 	if (!kl_path_exists(disk)) {
 		fd = open(disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || ftruncate(fd, (off_t)m->spec.disk_mib * 1024 * 1024) != 0) {

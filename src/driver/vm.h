@@ -15,8 +15,11 @@
 void kl_vm_mac(const char *name, char mac[18]);
 /* CPUs, memory and disk against the host; a missing or unreadable ISO. */
 int kl_vm_check(const struct kl_machine *m, struct kl_err *err);
-/* The machine directory, the SSH key pair and the sparse data disk (disk.raw). */
+/* The machine directory, the SSH key pair and the data disk: sparse (disk.raw), or a
+ * qcow2 overlay over spec.disk_base (disk.qcow2) when the driver can and one is given. */
 int kl_vm_prepare(struct kl_machine *m, struct kl_err *err);
+/* The data disk the machine was created with: its path (a new string) and format. */
+char *kl_vm_disk(const struct kl_machine *m, const char **format);
 /* The accelerator to use: "kvm" when it really works, else "tcg"; recorded in the
  * machine's state with the reason (Accel, AccelWhy) so start can say it once. */
 const char *kl_vm_accel(struct kl_machine *m);

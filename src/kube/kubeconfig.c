@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/kube.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
@@ -59,8 +61,9 @@ list_of(yaml_document_t *doc, int root, const char *key, const struct edit *ed, 
 	int v = kl_yaml_map_get(doc, root, key);
 	const char *s = kl_yaml_node_str(doc, v);
 
+	/* A list we may change is ours alone: an alias to it elsewhere keeps the old one. */
 	if (kl_yaml_is_seq(doc, v))
-		return v;
+		return kl_yaml_map_own(doc, root, key);
 	if (v == 0 || (s && (*s == '\0' || strcmp(s, "null") == 0 || strcmp(s, "~") == 0))) {
 		if (!create)
 			return 0;
@@ -103,9 +106,10 @@ our_entry(yaml_document_t *doc, int seq, const char *inner, const char *name)
 		if (!yaml_document_append_sequence_item(doc, seq, entry))
 			abort();
 	} else {
-		entry = kl_yaml_seq_item(doc, seq, (size_t)i);
+		/* Our entry and its inner mapping share no node with anyone's (aliases). */
+		entry = kl_yaml_seq_own(doc, seq, (size_t)i);
 	}
-	m = kl_yaml_map_get(doc, entry, inner);
+	m = kl_yaml_map_own(doc, entry, inner);
 	if (!kl_yaml_is_map(doc, m)) {
 		m = kl_yaml_new_map(doc);
 		kl_yaml_map_set(doc, entry, inner, m);
@@ -226,7 +230,7 @@ do_update_server(yaml_document_t *doc, int root, const char *profile, const char
 	if (clusters < 0)
 		return -1;
 	at = clusters > 0 ? find_named(doc, clusters, profile) : -1;
-	m = at >= 0 ? kl_yaml_map_get(doc, kl_yaml_seq_item(doc, clusters, (size_t)at), "cluster") : 0;
+	m = at >= 0 ? kl_yaml_map_own(doc, kl_yaml_seq_own(doc, clusters, (size_t)at), "cluster") : 0;
 	if (!kl_yaml_is_map(doc, m))
 		return kl_err_set(err, KL_R_K8S_KUBECONFIG, "kubeconfig '%s' has no cluster '%s'", ed->name,
 				  profile);
@@ -263,6 +267,7 @@ struct request {
 	const char *profile;
 	const char *server;
 	struct kl_kubeconfig_info *info;
+	int dry; /* check that the edit can be made and written; change nothing */
 };
 
 static void
@@ -289,6 +294,7 @@ static int
 apply(const char *in, size_t len, const struct request *rq, struct edit *ed, struct kl_strbuf *out,
       struct kl_err *err)
 {
+	struct kl_yaml_anchors anchors = { NULL, 0 };
 	yaml_document_t doc;
 	char why[256];
 	int ndocs = 0, root, rc = -1, loaded = 0;
@@ -296,6 +302,7 @@ apply(const char *in, size_t len, const struct request *rq, struct edit *ed, str
 	if (kl_yaml_load(in, len, &doc, &ndocs, why, sizeof(why)) != 0)
 		return kl_err_set(err, KL_R_K8S_KUBECONFIG, "cannot parse kubeconfig '%s': %s", ed->name, why);
 	loaded = 1;
+	kl_yaml_anchors_read(in, len, &anchors);
 	if (ndocs > 1) {
 		kl_err_set(err, KL_R_K8S_KUBECONFIG, "cannot use kubeconfig '%s': it holds %d YAML documents, not one",
 			   ed->name, ndocs);
@@ -330,10 +337,11 @@ apply(const char *in, size_t len, const struct request *rq, struct edit *ed, str
 	if (rc != 0 || !ed->changed)
 		goto out;
 	loaded = 0;
-	rc = kl_yaml_dump(&doc, out, err);
+	rc = kl_yaml_dump_anchored(&doc, &anchors, out, err);
 out:
 	if (loaded)
 		yaml_document_delete(&doc);
+	kl_yaml_anchors_release(&anchors);
 	return rc;
 }
 
@@ -373,6 +381,8 @@ lock_file(const char *lock, struct kl_err *err)
 	while ((fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
 		if (errno != EEXIST)
 			return kl_err_errno(err, KL_R_K8S_KUBECONFIG, "cannot lock the kubeconfig with '%s'", lock);
+		if (kl_interrupted())
+			return kl_interrupt_err(err, "waiting for the kubeconfig's lock");
 		if (waited >= LOCK_TIMEOUT_MS)
 			return kl_err_set(err, KL_R_HOST_LOCK,
 					  "the kubeconfig is locked by '%s' (waited %d s); remove that file if no "
@@ -385,13 +395,35 @@ lock_file(const char *lock, struct kl_err *err)
 	return 0;
 }
 
+/* A user's file keeps its mode and owner; one we create is ours, 0600. A file its
+ * owner made read-only is refused, not replaced. */
+static int
+check_writable(const char *path, const char *dir, const struct stat *st, int exists, struct kl_err *err)
+{
+	if (exists && !(st->st_mode & S_IWUSR))
+		return kl_err_set(err, KL_R_K8S_KUBECONFIG,
+				  "kubeconfig '%s' is read-only (mode %04o): make it writable (chmod u+w) or point "
+				  "KUBECONFIG at another file",
+				  path, (unsigned)(st->st_mode & 07777));
+	if (exists && geteuid() != 0 && st->st_uid != geteuid())
+		return kl_err_set(err, KL_R_K8S_KUBECONFIG,
+				  "kubeconfig '%s' belongs to uid %d: rewriting it would change its owner; run as "
+				  "that user or point KUBECONFIG at your own file",
+				  path, (int)st->st_uid);
+	if ((exists && access(path, W_OK) != 0) || access(dir, W_OK | X_OK) != 0)
+		return kl_err_errno(err, KL_R_K8S_KUBECONFIG, "cannot write kubeconfig '%s'", path);
+	return 0;
+}
+
 static int
 edit_file(const char *path, const struct request *rq, int create, struct kl_err *err)
 {
 	struct kl_strbuf in = KL_STRBUF_INIT, out = KL_STRBUF_INIT;
 	char *real = NULL, *dir = NULL, *lock = NULL;
+	const char *parent;
 	struct edit ed = { NULL, 0 };
-	int rc = -1, locked = 0;
+	struct stat st;
+	int rc = -1, locked = 0, exists;
 
 	/* Write through a symlink to its target, as kubectl does. */
 	real = realpath(path, NULL);
@@ -399,16 +431,17 @@ edit_file(const char *path, const struct request *rq, int create, struct kl_err 
 		real = kl_xstrdup(path);
 	ed.name = real;
 	dir = kl_xstrdup(real);
-	if (!kl_is_dir(dirname(dir))) {
+	parent = dirname(dir); /* in place, or a static "." for a bare name */
+	if (!kl_is_dir(parent)) {
 		if (!create) {
 			rc = 0;
 			goto out;
 		}
-		if (kl_mkdir_p(dir, 0700, err) != 0)
+		if (kl_mkdir_p(parent, 0700, err) != 0)
 			goto out;
 	}
 	lock = kl_xasprintf("%s.lock", real);
-	if (rq->op != OP_READ) {
+	if (rq->op != OP_READ && !rq->dry) {
 		if (lock_file(lock, err) != 0)
 			goto out;
 		locked = 1;
@@ -424,7 +457,16 @@ edit_file(const char *path, const struct request *rq, int create, struct kl_err 
 	}
 	if (apply(in.buf, in.len, rq, &ed, &out, err) != 0)
 		goto out;
-	if (ed.changed && kl_write_file_atomic(real, out.buf, out.len, 0600, err) != 0)
+	exists = stat(real, &st) == 0;
+	if (ed.changed && check_writable(real, parent, &st, exists, err) != 0)
+		goto out;
+	if (rq->dry) {
+		rc = 0;
+		goto out;
+	}
+	if (ed.changed && (exists ? kl_write_file_atomic_owned(real, out.buf, out.len, st.st_mode & 07777, st.st_uid,
+							       st.st_gid, err) :
+				    kl_write_file_atomic(real, out.buf, out.len, 0600, err)) != 0)
 		goto out;
 	if (ed.changed)
 		kl_debug("kubeconfig: wrote %s (%zu bytes)", real, out.len);
@@ -461,6 +503,14 @@ int
 kl_kubeconfig_remove(const char *path, const char *profile, struct kl_err *err)
 {
 	struct request rq = { .op = OP_REMOVE, .profile = profile };
+
+	return edit_file(path, &rq, 0, err);
+}
+
+int
+kl_kubeconfig_remove_check(const char *path, const char *profile, struct kl_err *err)
+{
+	struct request rq = { .op = OP_REMOVE, .profile = profile, .dry = 1 };
 
 	return edit_file(path, &rq, 0, err);
 }

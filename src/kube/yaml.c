@@ -276,35 +276,184 @@ out:
 	return rc;
 }
 
+/* The anchor names of the first document, by node index: the loader numbers the
+ * nodes in the order of their events (scalars, sequence and mapping starts). */
+void
+kl_yaml_anchors_read(const char *buf, size_t len, struct kl_yaml_anchors *a)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t index = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (!yaml_parser_initialize(&parser))
+		abort();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+		const yaml_char_t *anchor = t == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
+					    t == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
+					    t == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor : NULL;
+
+		if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			index++;
+			if (anchor) {
+				a->names = kl_xrealloc(a->names, (index + 1) * sizeof(*a->names));
+				for (size_t i = a->n; i <= index; i++)
+					a->names[i] = NULL;
+				a->n = index + 1;
+				a->names[index] = kl_xstrdup((const char *)anchor);
+			}
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_DOCUMENT_END_EVENT || t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+}
+
+void
+kl_yaml_anchors_release(struct kl_yaml_anchors *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->names[i]);
+	free(a->names);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- emitting a tree, as libyaml's dumper does, but keeping the anchor names ---- */
+
+struct dumper {
+	yaml_emitter_t em;
+	yaml_document_t *doc;
+	const struct kl_yaml_anchors *names;
+	int *refs;      /* references to each node from the tree under the root */
+	char **anchor;  /* the name given to a node that needs one */
+	char *emitted;
+	int last_id;
+	int failed;
+};
+
+static void
+count_refs(struct dumper *d, int index)
+{
+	yaml_node_t *n = yaml_document_get_node(d->doc, index);
+
+	if (n == NULL || ++d->refs[index] > 1)
+		return;
+	if (n->type == YAML_SEQUENCE_NODE)
+		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+			count_refs(d, *i);
+	else if (n->type == YAML_MAPPING_NODE)
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			count_refs(d, p->key);
+			count_refs(d, p->value);
+		}
+}
+
+static void
+dump_event(struct dumper *d, yaml_event_t *ev, int ok)
+{
+	if (!ok)
+		abort();
+	if (d->failed || !yaml_emitter_emit(&d->em, ev))
+		d->failed = 1;
+}
+
+static void
+dump_node(struct dumper *d, int index)
+{
+	yaml_node_t *n = yaml_document_get_node(d->doc, index);
+	const char *name = d->names && (size_t)index < d->names->n ? d->names->names[index] : NULL;
+	yaml_char_t *anchor;
+	yaml_event_t ev;
+
+	if (d->emitted[index]) {
+		dump_event(d, &ev, yaml_alias_event_initialize(&ev, (yaml_char_t *)d->anchor[index]));
+		return;
+	}
+	/* With the file's names, a name stays even if nothing refers to it any more (the
+	 * alias was ours), and a node the edit shared (a copy's children) is written out
+	 * at each place, as the file had it. Without them, libyaml's way: id001... */
+	if (name || (!d->names && d->refs[index] > 1)) {
+		d->anchor[index] = name ? kl_xstrdup(name) : kl_xasprintf("id%03d", ++d->last_id);
+		d->emitted[index] = 1;
+	}
+	anchor = (yaml_char_t *)d->anchor[index];
+	switch (n->type) {
+	case YAML_SCALAR_NODE: {
+		int implicit = strcmp((char *)n->tag, YAML_DEFAULT_SCALAR_TAG) == 0;
+		dump_event(d, &ev, yaml_scalar_event_initialize(&ev, anchor, n->tag, n->data.scalar.value,
+							       (int)n->data.scalar.length, implicit, implicit,
+							       n->data.scalar.style));
+		break;
+	}
+	case YAML_SEQUENCE_NODE:
+		dump_event(d, &ev, yaml_sequence_start_event_initialize(&ev, anchor, n->tag,
+			   strcmp((char *)n->tag, YAML_DEFAULT_SEQUENCE_TAG) == 0, n->data.sequence.style));
+		for (size_t i = 0; i < (size_t)(n->data.sequence.items.top - n->data.sequence.items.start); i++)
+			dump_node(d, yaml_document_get_node(d->doc, index)->data.sequence.items.start[i]);
+		dump_event(d, &ev, yaml_sequence_end_event_initialize(&ev));
+		break;
+	case YAML_MAPPING_NODE:
+		dump_event(d, &ev, yaml_mapping_start_event_initialize(&ev, anchor, n->tag,
+			   strcmp((char *)n->tag, YAML_DEFAULT_MAPPING_TAG) == 0, n->data.mapping.style));
+		for (size_t i = 0; i < (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start); i++) {
+			yaml_node_pair_t p = yaml_document_get_node(d->doc, index)->data.mapping.pairs.start[i];
+			dump_node(d, p.key);
+			dump_node(d, p.value);
+		}
+		dump_event(d, &ev, yaml_mapping_end_event_initialize(&ev));
+		break;
+	default:
+		abort();
+	}
+}
+
+int
+kl_yaml_dump_anchored(yaml_document_t *doc, const struct kl_yaml_anchors *names, struct kl_strbuf *sb,
+		      struct kl_err *err)
+{
+	size_t count = (size_t)(doc->nodes.top - doc->nodes.start) + 1;
+	struct dumper d = { .doc = doc, .names = names };
+	yaml_event_t ev;
+	int rc = 0;
+
+	if (yaml_document_get_root_node(doc) == NULL)
+		goto out;
+	d.refs = kl_xcalloc(count, sizeof(*d.refs));
+	d.anchor = kl_xcalloc(count, sizeof(*d.anchor));
+	d.emitted = kl_xcalloc(count, 1);
+	count_refs(&d, 1);
+	if (!yaml_emitter_initialize(&d.em))
+		abort();
+	yaml_emitter_set_output(&d.em, append_output, sb);
+	yaml_emitter_set_unicode(&d.em, 1);
+	yaml_emitter_set_width(&d.em, -1);
+	yaml_emitter_set_indent(&d.em, 2);
+	dump_event(&d, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	dump_event(&d, &ev, yaml_document_start_event_initialize(&ev, doc->version_directive,
+		   doc->tag_directives.start, doc->tag_directives.end, doc->start_implicit));
+	dump_node(&d, 1);
+	dump_event(&d, &ev, yaml_document_end_event_initialize(&ev, doc->end_implicit));
+	dump_event(&d, &ev, yaml_stream_end_event_initialize(&ev));
+	if (d.failed || !yaml_emitter_flush(&d.em))
+		rc = kl_err_set(err, KL_R_PROGRAM, "cannot emit YAML: %s", d.em.problem ? d.em.problem : "unknown");
+	yaml_emitter_delete(&d.em);
+	for (size_t i = 0; i < count; i++)
+		free(d.anchor[i]);
+	free(d.anchor);
+	free(d.refs);
+	free(d.emitted);
+out:
+	yaml_document_delete(doc);
+	return rc;
+}
+
 int
 kl_yaml_dump(yaml_document_t *doc, struct kl_strbuf *sb, struct kl_err *err)
 {
-	yaml_emitter_t em;
-	int rc = -1;
-
-	if (!yaml_emitter_initialize(&em))
-		abort();
-	yaml_emitter_set_output(&em, append_output, sb);
-	yaml_emitter_set_unicode(&em, 1);
-	yaml_emitter_set_width(&em, -1);
-	yaml_emitter_set_indent(&em, 2);
-	if (yaml_document_get_root_node(doc) == NULL) {
-		yaml_document_delete(doc);
-		rc = 0;
-		goto out;
-	}
-	if (!yaml_emitter_open(&em) || !yaml_emitter_dump(&em, doc) || !yaml_emitter_close(&em) ||
-	    !yaml_emitter_flush(&em)) {
-		kl_err_set(err, KL_R_PROGRAM, "cannot emit YAML: %s", em.problem ? em.problem : "unknown");
-		goto out;
-	}
-	rc = 0;
-out:
-	/* yaml_emitter_dump deletes the document; on an early failure do it here. */
-	if (doc->nodes.start)
-		yaml_document_delete(doc);
-	yaml_emitter_delete(&em);
-	return rc;
+	return kl_yaml_dump_anchored(doc, NULL, sb, err);
 }
 
 static yaml_node_t *
@@ -460,4 +609,88 @@ kl_yaml_seq_remove(yaml_document_t *doc, int seq, size_t index)
 	memmove(&s->data.sequence.items.start[index], &s->data.sequence.items.start[index + 1],
 		(n - index - 1) * sizeof(yaml_node_item_t));
 	s->data.sequence.items.top--;
+}
+
+/* How many times the mapping and sequence nodes of the document refer to `node`. */
+static int
+refs_to(yaml_document_t *doc, int node)
+{
+	int refs = 0;
+
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+				refs += *i == node;
+		else if (n->type == YAML_MAPPING_NODE)
+			for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+				refs += (p->key == node) + (p->value == node);
+	}
+	return refs;
+}
+
+/* A new node with the same tag, style and content; children are shared. */
+static int
+copy_shallow(yaml_document_t *doc, int node)
+{
+	yaml_node_t *n = yaml_document_get_node(doc, node);
+	int copy = 0;
+
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		copy = yaml_document_add_scalar(doc, n->tag, n->data.scalar.value, (int)n->data.scalar.length,
+						n->data.scalar.style);
+		break;
+	case YAML_SEQUENCE_NODE:
+		copy = yaml_document_add_sequence(doc, n->tag, n->data.sequence.style);
+		for (size_t i = 0; copy && i < kl_yaml_seq_len(doc, node); i++)
+			if (!yaml_document_append_sequence_item(doc, copy, kl_yaml_seq_item(doc, node, i)))
+				abort();
+		break;
+	case YAML_MAPPING_NODE:
+		copy = yaml_document_add_mapping(doc, n->tag, n->data.mapping.style);
+		for (size_t i = 0; copy; i++) {
+			yaml_node_t *m = yaml_document_get_node(doc, node); /* adding nodes moves them */
+			yaml_node_pair_t p;
+
+			if (i >= (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start))
+				break;
+			p = m->data.mapping.pairs.start[i];
+			if (!yaml_document_append_mapping_pair(doc, copy, p.key, p.value))
+				abort();
+		}
+		break;
+	default:
+		abort();
+	}
+	if (copy == 0)
+		abort();
+	return copy;
+}
+
+int
+kl_yaml_map_own(yaml_document_t *doc, int map, const char *key)
+{
+	long i = pair_index(doc, map, key);
+	int v, copy;
+
+	if (i < 0)
+		return 0;
+	v = node_of(doc, map, YAML_MAPPING_NODE)->data.mapping.pairs.start[i].value;
+	if (refs_to(doc, v) < 2)
+		return v;
+	copy = copy_shallow(doc, v);
+	node_of(doc, map, YAML_MAPPING_NODE)->data.mapping.pairs.start[i].value = copy;
+	return copy;
+}
+
+int
+kl_yaml_seq_own(yaml_document_t *doc, int seq, size_t index)
+{
+	int v = kl_yaml_seq_item(doc, seq, index), copy;
+
+	if (v == 0 || refs_to(doc, v) < 2)
+		return v;
+	copy = copy_shallow(doc, v);
+	node_of(doc, seq, YAML_SEQUENCE_NODE)->data.sequence.items.start[index] = copy;
+	return copy;
 }

@@ -13,6 +13,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 #include "runner-int.h"
@@ -208,6 +209,10 @@ connect_with_retries(struct kl_runner_ssh *r, const struct kl_ssh_target *t, ssh
 		if (left <= 0) {
 			kl_err_set(err, KL_R_GUEST_SSH, "cannot reach %s:%d over ssh after %lld ms (%d attempts): %s",
 				   t->host, t->port, kl_now_ms() - start, attempts, why.buf);
+			goto out;
+		}
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for ssh");
 			goto out;
 		}
 		nap = delay < left ? delay : left;

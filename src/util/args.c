@@ -242,13 +242,3 @@ kl_args_list(const struct kl_args *args, const char *name, char ***items)
 	}
 	return n;
 }
-
-void
-kl_strv_free(char **v)
-{
-	if (v == NULL)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}

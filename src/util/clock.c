@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "kubelaunch/clock.h"
+#include "kubelaunch/interrupt.h"
 
 long long
 kl_now_ms(void)
@@ -18,6 +19,7 @@ kl_sleep_ms(long long ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	/* A first SIGINT/SIGTERM ends the nap: the caller's loop looks at kl_interrupted(). */
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !kl_interrupted())
 		;
 }

@@ -1,8 +1,10 @@
 /* fs.c: atomic writes, advisory locks, whole-file reads, tree removal. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/interrupt.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 
@@ -108,12 +111,35 @@ int
 kl_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		     struct kl_err *err)
 {
-	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid());
+	return kl_write_file_atomic_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1, err);
+}
+
+int
+kl_write_file_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+			   struct kl_err *err)
+{
+	char *tmp = kl_xasprintf("%s.tmp.%d", path, (int)getpid()), *dir = kl_xstrdup(path), *slash;
 	int fd, rc = -1;
 
+	/* What a killed writer of this file left goes first. */
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		char *prefix = kl_xasprintf("%s.tmp.", slash + 1);
+
+		*slash = '\0';
+		kl_remove_stale_temp_files(*dir ? dir : "/", prefix, NULL);
+		free(prefix);
+	}
+	free(dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		kl_err_errno(err, io_reason(errno), "cannot write '%s'", path);
+		goto out;
+	}
+	/* The owner first: fchown clears the set-id bits that fchmod then sets. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0) {
+		kl_err_errno(err, io_reason(errno), "cannot give '%s' back to its owner (uid %d)", path, (int)uid);
+		close(fd);
+		unlink(tmp);
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
@@ -162,6 +188,57 @@ kl_remove_tree(const char *path, struct kl_err *err)
 }
 
 int
+kl_temp_file_pid(const char *name)
+{
+	static const char *const marks[] = { ".part.", ".tmp." };
+
+	for (size_t i = 0; i < KL_ARRAY_SIZE(marks); i++) {
+		const char *at = strstr(name, marks[i]), *p;
+
+		while (at && strstr(at + 1, marks[i]))
+			at = strstr(at + 1, marks[i]);
+		if (at == NULL || at[strlen(marks[i])] == '\0')
+			continue;
+		for (p = at + strlen(marks[i]); *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p == '\0')
+			return atoi(at + strlen(marks[i]));
+	}
+	return 0;
+}
+
+int
+kl_remove_stale_temp_files(const char *dir, const char *prefix, long long *bytes)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int removed = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		int pid = kl_temp_file_pid(de->d_name);
+		struct stat st;
+		char *path;
+
+		if (pid <= 0 || pid == (int)getpid() || (prefix && strncmp(de->d_name, prefix, strlen(prefix)) != 0))
+			continue;
+		/* Alive (or not ours to ask): its writer may still be at work. */
+		if (kill(pid, 0) == 0 || errno == EPERM)
+			continue;
+		path = kl_xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0) {
+			kl_debug("removed %s, left by process %d that is gone", path, pid);
+			if (bytes)
+				*bytes += (long long)st.st_size;
+			removed++;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return removed;
+}
+
+int
 kl_path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -207,8 +284,11 @@ kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 		return kl_err_errno(err, io_reason(errno), "cannot open lock '%s'", path);
 	if (timeout_ms < 0) {
 		while (flock(fd, op) != 0) {
-			if (errno != EINTR) {
-				kl_err_errno(err, KL_R_HOST_LOCK, "cannot lock '%s'", path);
+			if (errno != EINTR || kl_interrupted()) {
+				if (errno == EINTR)
+					kl_interrupt_err(err, "waiting for a lock");
+				else
+					kl_err_errno(err, KL_R_HOST_LOCK, "cannot lock '%s'", path);
 				close(fd);
 				return -1;
 			}
@@ -219,6 +299,11 @@ kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 	while (flock(fd, op | LOCK_NB) != 0) {
 		long long waited;
 
+		if (kl_interrupted()) {
+			kl_interrupt_err(err, "waiting for a lock");
+			close(fd);
+			return -1;
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			kl_err_errno(err, KL_R_HOST_LOCK, "cannot lock '%s'", path);
 			close(fd);

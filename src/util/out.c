@@ -104,6 +104,8 @@ note(struct kl_out *out, FILE *fp, const char *type, const char *prefix, const c
 		emit(out->fp, type, json_pack("{s:s}", "message", msg.buf));
 	else
 		fprintf(fp, "%s%s\n", prefix, msg.buf);
+	/* At once, as step lines are: "waiting for ..." must show while it waits. */
+	fflush(fp);
 	kl_strbuf_release(&msg);
 }
 

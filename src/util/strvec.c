@@ -50,3 +50,13 @@ kl_strvec_argv(const struct kl_strvec *sv)
 
 	return sv->v ? (const char *const *)sv->v : empty;
 }
+
+void
+kl_strv_free(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}

@@ -13,14 +13,8 @@ test_expect_success 'libvirtd not running: exit 64 with advice' '
 	test ! -e "$KUBELAUNCH_HOME/profiles/lv"
 '
 
-if pgrep -x libvirtd >/dev/null; then
-	started=
-else
-	virtlogd --daemon --pid-file="$RUN/virtlogd.pid" &&
-	libvirtd --daemon --pid-file="$RUN/libvirtd.pid" && started=1
-	for _ in $(seq 50); do virsh -q version >/dev/null 2>&1 && break; sleep 0.2; done
-	test_when_finished "kill \$(cat $RUN/libvirtd.pid) \$(cat $RUN/virtlogd.pid)"
-fi
+. "$KL_SRC/tests/t/lib-libvirt.sh"
+libvirtd_up
 
 test_expect_success 'libvirtd answers' '
 	virsh -q version >/dev/null
@@ -31,7 +25,7 @@ test_when_finished "kubelaunch -p lv delete"
 
 if [ -x /usr/sbin/dnsmasq ]; then
 	test_expect_success 'start --no-kubernetes boots the image under libvirtd' '
-		kubelaunch -p lv start --driver=kvm2 --no-kubernetes --memory 2g --iso-url "file://$ISO" \
+		kubelaunch -p lv start --driver=kvm2 --network=isolated --no-kubernetes --memory 2g --iso-url "file://$ISO" \
 			--wait-timeout 8m >out 2>err &&
 		virsh domstate kl-lv | grep -q running &&
 		virsh net-info kl-lv | grep -q "Active: *yes" &&

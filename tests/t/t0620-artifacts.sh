@@ -9,6 +9,7 @@ VERSION=v1.37.2
 
 # The mirror: a threaded HTTP server whose faults are read from $TRASH/faults per request:
 #   corrupt NAME | notfound NAME | drop NAME COUNT | error NAME COUNT | slow NAME SECONDS
+#   trickle NAME SECONDS (the first 64 KiB, then a pause, then the rest)
 # NAME is the last path component. Every request is logged as "start PATH T" / "end PATH T".
 cat >"$TRASH/mirror.py" <<'EOF'
 import http.server, os, sys, threading, time
@@ -58,6 +59,12 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        for r in rules():
+            if r[0] == "trickle" and r[1] == name:
+                self.wfile.write(data[:65536])
+                self.wfile.flush()
+                time.sleep(float(r[2]))
+                data = data[65536:]
         self.wfile.write(data)
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 open(portfile + ".tmp", "w").write(str(srv.server_address[1]))
@@ -170,7 +177,7 @@ test_expect_success 'a cached file that changed is hashed again and fetched agai
 test_expect_success 'cache list: files, sizes and total; -o json' '
 	kubelaunch cache list >out &&
 	grep -q "^$VERSION *linux/amd64/kubelet *2.9 MiB" out &&
-	grep -q "^total: 3 files" out &&
+	grep -q "^total: 3 files, 0 preloads" out &&
 	kubelaunch cache list -o json >out.json &&
 	jq -e ".files | length == 3" out.json &&
 	jq -e ".total == 3500000" out.json &&
@@ -245,6 +252,64 @@ test_expect_success 'proxy from the environment: http_proxy is used, NO_PROXY by
 	kubelaunch cache delete && lines=$(wc -l <proxy.log) &&
 	http_proxy=http://127.0.0.1:$(cat proxy.port) NO_PROXY=127.0.0.1 kubelaunch cache fetch --binary-mirror "$MIRROR" &&
 	test "$(wc -l <proxy.log)" = "$lines"
+'
+
+# hold.py FILE: hold an exclusive flock on FILE for a minute (another command's lock).
+cat >"$TRASH/hold.py" <<'EOF'
+import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(60)
+EOF
+
+# fetch_in_background: `cache fetch` with kubelet trickling; waits for its partial file.
+fetch_in_background() {
+	echo "trickle kubelet 20" >faults &&
+	{ kubelaunch cache fetch --kubernetes-version "$VERSION" --binary-mirror "$MIRROR" >fetch.out 2>&1 & } &&
+	pid=$! && test_track_pid "$pid" &&
+	for _ in $(seq 100); do test -e "$CACHE/kubelet.part.$pid" && break; sleep 0.05; done &&
+	test -e "$CACHE/kubelet.part.$pid"
+}
+
+test_expect_success 'the first SIGINT during a download stops it at once: exit 2, no partial file left' '
+	kubelaunch cache delete && fetch_in_background &&
+	kubelaunch cache list >list && grep -q "kubelet.part.$pid .*(partial: being downloaded by pid $pid)" list &&
+	t0=$(date +%s%N) && kill -INT "$pid" && rc=0 && { wait "$pid" || rc=$?; } &&
+	ms=$(( ($(date +%s%N) - t0) / 1000000 )) && echo "exit $rc after $ms ms" &&
+	test "$rc" = 2 && test "$ms" -lt 2000 &&
+	grep -q "INTERRUPTED" fetch.out && grep -q "while downloading .*kubelet" fetch.out &&
+	! find "$KUBELAUNCH_HOME/cache" -name "*.part*" | grep -q .
+'
+
+test_expect_success 'SIGTERM too; a killed download leaves its partial file, which cache list removes' '
+	kubelaunch cache delete && fetch_in_background &&
+	kill -TERM "$pid" && rc=0 && { wait "$pid" || rc=$?; } && test "$rc" = 2 &&
+	fetch_in_background && kill -KILL "$pid" && { wait "$pid" || true; } &&
+	test -e "$CACHE/kubelet.part.$pid" &&
+	kubelaunch cache list >list 2>&1 && grep -q "removed 1 partial download left by killed runs" list &&
+	! find "$KUBELAUNCH_HOME/cache" -name "*.part*" | grep -q .
+'
+
+test_expect_success 'the next fetch removes what a killed one left, then completes' '
+	fetch_in_background && stale=$pid && kill -KILL "$stale" && { wait "$stale" || true; } &&
+	test -e "$CACHE/kubelet.part.$stale" && : >faults &&
+	kubelaunch cache fetch --kubernetes-version "$VERSION" --binary-mirror "$MIRROR" &&
+	test ! -e "$CACHE/kubelet.part.$stale" &&
+	cmp "$CACHE/kubelet" "mirror/release/$VERSION/bin/linux/amd64/kubelet"
+'
+
+test_expect_success 'the first SIGTERM ends a wait for the profile lock: exit 2 at once' '
+	mkdir -p "$KUBELAUNCH_HOME/profiles" &&
+	{ python3 "$TRASH/hold.py" "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" & } && holder=$! && test_track_pid "$holder" &&
+	for _ in $(seq 100); do flock -n "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" true || break; sleep 0.05; done &&
+	! flock -n "$KUBELAUNCH_HOME/profiles/kubelaunch.lock" true &&
+	{ kubelaunch stop >wait.out 2>&1 & } && pid=$! && test_track_pid "$pid" &&
+	for _ in $(seq 100); do grep -q "Waiting for another" wait.out && break; sleep 0.05; done &&
+	grep -q "Waiting for another" wait.out &&
+	t0=$(date +%s%N) && kill -TERM "$pid" && rc=0 && { wait "$pid" || rc=$?; } &&
+	ms=$(( ($(date +%s%N) - t0) / 1000000 )) && echo "exit $rc after $ms ms" &&
+	test "$rc" = 2 && test "$ms" -lt 1000 && grep -q "INTERRUPTED" wait.out &&
+	kill "$holder"
 '
 
 if [ "$(id -u)" -ne 0 ] || ! mkdir -p "$TRASH/tmpfs-probe" || ! mount -t tmpfs -o size=1m tmpfs "$TRASH/tmpfs-probe" 2>/dev/null; then

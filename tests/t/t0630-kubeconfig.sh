@@ -119,9 +119,9 @@ else
 		jq -e ".contexts[] | select(.name == \"dev\") | .context == {cluster: \"dev\", user: \"dev\"}" after.json
 	'
 
-	test_expect_success 'the comments are lost (documented), nothing else' '
+	test_expect_success 'the comments are lost (documented), nothing else; the mode stays the user'"'"'s' '
 		! grep -q "a comment" config &&
-		test "$(stat -c %a config)" = 600
+		test "$(stat -c %a config)" = "$(stat -c %a rich.yaml)"
 	'
 
 	test_expect_success 'removal gives back what kubectl saw before, current-context cleared' '

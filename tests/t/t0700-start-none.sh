@@ -29,7 +29,26 @@ test_expect_success 'start --download-only fetches and verifies, and starts noth
 test_expect_success 'start brings up a cluster; the real kubectl uses the written kubeconfig' '
 	$START >out 2>err &&
 	grep -q "Done! kubectl is now configured to use \"kubelaunch\"" out &&
-	cluster_is_up
+	cluster_is_up &&
+	jq -e ".KubeadmDone == true and .ServicesStarted == true" "$KUBELAUNCH_HOME/machines/kubelaunch/cluster.json" &&
+	jq -e "has(\"KubeadmDone\") or has(\"NodeIP\") | not" "$KUBELAUNCH_HOME/machines/kubelaunch/state.json"
+'
+
+test_expect_success 'its containerd started from the preload built by --download-only: nothing imported' '
+	grep -q "Using the preloaded images (" out &&
+	grep -q "All [0-9]* images of .* are in containerd already" out &&
+	! grep -q "Importing" out
+'
+
+test_expect_success 'a start from another KUBELAUNCH_HOME is refused at once: what runs and whose it is' '
+	t0=$(date +%s) &&
+	test_expect_code 35 env KUBELAUNCH_HOME="$TRASH/second-home" kubelaunch start --driver=none \
+		--kubernetes-version $KL_TB_VERSION --binary-mirror $MIRROR 2>err &&
+	test $(( $(date +%s) - t0 )) -lt 30 && cat err &&
+	grep -q "HOST_CLUSTER_FOREIGN" err && grep -q "kubelet (pid [0-9]*)" err &&
+	grep -q "/etc/kubernetes/admin.conf" err &&
+	grep -q "belongs to profile .kubelaunch. of KUBELAUNCH_HOME=$KUBELAUNCH_HOME" err &&
+	test ! -e "$TRASH/second-home/profiles/kubelaunch" && kubelaunch status
 '
 
 test_expect_success 'DNS answers for kubernetes.default.svc.cluster.local' '

@@ -164,4 +164,20 @@ test_expect_success 'a hand-edited config.json is checked again, and blamed, not
 	rm "$KUBELAUNCH_HOME/config/config.json"
 '
 
+test_expect_success 'the cluster layer has its own record: cluster.json, and an old state.json still counts' '
+	mkdir -p "$KUBELAUNCH_HOME/profiles/old" "$KUBELAUNCH_HOME/machines/old" &&
+	echo "{\"Driver\": \"none\", \"KubernetesVersion\": \"$V\"}" >"$KUBELAUNCH_HOME/profiles/old/config.json" &&
+	echo "{\"Driver\": \"none\", \"KubeadmDone\": true}" >"$KUBELAUNCH_HOME/machines/old/state.json" &&
+	kubelaunch -p old start --dry-run >out &&
+	grep -q "kubeadm init phases (restart)" out &&
+	echo "{\"Driver\": \"none\"}" >"$KUBELAUNCH_HOME/machines/old/state.json" &&
+	echo "{\"KubeadmDone\": true}" >"$KUBELAUNCH_HOME/machines/old/cluster.json" &&
+	kubelaunch -p old start --dry-run >out &&
+	grep -q "kubeadm init phases (restart)" out &&
+	echo "{" >"$KUBELAUNCH_HOME/machines/old/cluster.json" &&
+	test_expect_code 18 kubelaunch -p old start --dry-run 2>err &&
+	grep -q "machines/old/cluster.json" err &&
+	rm -r "$KUBELAUNCH_HOME/profiles/old" "$KUBELAUNCH_HOME/machines/old"
+'
+
 test_done

@@ -58,6 +58,41 @@ KL_TEST(qemu_argv_golden)
 	kl_machine_free(m);
 }
 
+KL_TEST(preloaded_disk_is_a_qcow2_overlay)
+{
+	struct kl_machine *m = sample("qemu");
+	struct kl_strvec argv = KL_STRVEC_INIT;
+	struct kl_strbuf xml = KL_STRBUF_INIT;
+	const char *format;
+	char *disk = kl_vm_disk(m, &format);
+
+	CHECK_STR(format, "raw");
+	CHECK(strstr(disk, "/disk.raw") != NULL);
+	free(disk);
+	/* A machine created over a base records it; its disk is the overlay from then on. */
+	json_object_set_new(m->state, "DiskBase", json_string("/cache/preload/k/data-20480m.raw"));
+	disk = kl_vm_disk(m, &format);
+	CHECK_STR(format, "qcow2");
+	CHECK(strstr(disk, "/disk.qcow2") != NULL);
+	free(disk);
+	kl_qemu_argv(m, "qemu-system-x86_64", "tcg", 40022, 48443, &argv);
+	golden_argv("drivers/qemu-preload.argv", &argv);
+	kl_strvec_clear(&argv);
+	kl_machine_free(m);
+	m = sample("kvm2");
+	json_object_set_new(m->state, "DiskBase", json_string("/cache/preload/k/data-20480m.raw"));
+	m->spec.isolated = 1;
+	kl_machine_share(m, "kl-binaries", "/srv/bin's");
+	kl_libvirt_domain_xml(m, "qemu", "kl-dev", &xml);
+	CHECK(strstr(xml.buf, "network='default'") == NULL); /* no way out */
+	CHECK(strstr(xml.buf, "<filesystem type='mount' accessmode='squash'>\n      <source dir='/srv/bin&apos;s'/>\n"
+			      "      <target dir='kl-binaries'/>\n      <readonly/>\n    </filesystem>\n") != NULL);
+	CHECK(strstr(xml.buf, "<driver name='qemu' type='qcow2' cache='unsafe' discard='unmap'/>") != NULL);
+	CHECK(strstr(xml.buf, "/disk.qcow2'/>") != NULL);
+	kl_strbuf_release(&xml);
+	kl_machine_free(m);
+}
+
 KL_TEST(machine_shared_reads_the_last_boot)
 {
 	struct kl_machine *m = sample("qemu");

@@ -406,3 +406,194 @@ out:
 		kl_unit_fail(__FILE__, __LINE__, "%s: %s: %s", op, kl_reason_id(err.reason), err.msg);
 	free(path);
 }
+
+/* A user's file keeps its mode and owner when rewritten (root with sudo is the usual
+ * case); a read-only one is refused and left as it was; remove_check changes nothing. */
+KL_TEST(kubeconfig_keeps_mode_and_owner_refuses_read_only)
+{
+	char *path = kl_xasprintf("%s/owned-config", kl_unit_tmpdir());
+	struct kl_strbuf sb = KL_STRBUF_INIT, before = KL_STRBUF_INIT;
+	struct kl_err err;
+	struct stat st;
+
+	CHECK_INT(kl_write_file_atomic(path, rich, strlen(rich), 0644, NULL), 0);
+	if (geteuid() == 0)
+		CHECK_INT(chown(path, 4321, 4322), 0);
+	CHECK_INT(kl_kubeconfig_merge(path, &entry, 0, &err), 0);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0644);
+	if (geteuid() == 0) {
+		CHECK_INT(st.st_uid, 4321);
+		CHECK_INT(st.st_gid, 4322);
+	}
+
+	/* The check sees what the removal would do, and does nothing. */
+	kl_read_file(path, &before, NULL);
+	CHECK_INT(kl_kubeconfig_remove_check(path, "dev", &err), 0);
+	kl_read_file(path, &sb, NULL);
+	CHECK_STR(sb.buf, before.buf);
+
+	CHECK_INT(chmod(path, 0400), 0);
+	CHECK_INT(kl_kubeconfig_remove_check(path, "dev", &err), -1);
+	CHECK_INT(err.reason, KL_R_K8S_KUBECONFIG);
+	CHECK(strstr(err.msg, "read-only") != NULL);
+	CHECK_INT(kl_kubeconfig_remove(path, "dev", &err), -1);
+	CHECK(strstr(err.msg, "chmod u+w") != NULL);
+	CHECK_INT(kl_kubeconfig_merge(path, &entry, 0, &err), -1);
+	kl_strbuf_reset(&sb);
+	kl_read_file(path, &sb, NULL);
+	CHECK_STR(sb.buf, before.buf);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0400);
+	/* Without our entries there is nothing to write: a read-only file is fine. */
+	CHECK_INT(kl_kubeconfig_remove_check(path, "other", &err), 0);
+	kl_strbuf_release(&sb);
+	kl_strbuf_release(&before);
+	free(path);
+}
+
+/* Entries that share nodes through anchors and aliases: our edits never reach into
+ * another entry, and the other entries come out as they went in, anchors and all. */
+static const char aliased[] =
+	"apiVersion: v1\n"
+	"clusters:\n"
+	"- cluster: &shared\n"
+	"    certificate-authority-data: QUJD\n"
+	"    server: https://10.0.0.1:6443\n"
+	"  name: prod\n"
+	"- cluster: *shared\n"
+	"  name: dev\n"
+	"- cluster: *shared\n"
+	"  name: staging\n"
+	"contexts: &ctxs\n"
+	"- context: &ctx\n"
+	"    cluster: prod\n"
+	"    user: admin\n"
+	"  name: prod\n"
+	"- context: *ctx\n"
+	"  name: dev\n"
+	"current-context: prod\n"
+	"kind: Config\n"
+	"users:\n"
+	"- &admin\n"
+	"  name: admin\n"
+	"  user:\n"
+	"    token: abc.def\n"
+	"- name: dev\n"
+	"  user: &u\n"
+	"    token: ours\n"
+	"- name: other\n"
+	"  user: *u\n"
+	"x-copy-of-contexts: *ctxs\n";
+
+/* The value of `key` (a flow path "list/name/inner/field") in a parsed document. */
+static const char *
+lookup(yaml_document_t *doc, const char *list, const char *name, const char *inner, const char *field)
+{
+	int seq = kl_yaml_map_get(doc, 1, list);
+
+	for (size_t i = 0; i < kl_yaml_seq_len(doc, seq); i++) {
+		int item = kl_yaml_seq_item(doc, seq, i);
+		const char *n = kl_yaml_node_str(doc, kl_yaml_map_get(doc, item, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return kl_yaml_node_str(doc, kl_yaml_map_get(doc, kl_yaml_map_get(doc, item, inner), field));
+	}
+	return NULL;
+}
+
+KL_TEST(kubeconfig_edits_never_follow_aliases)
+{
+	struct kl_strbuf norm = KL_STRBUF_INIT, merged = KL_STRBUF_INIT, removed = KL_STRBUF_INIT;
+	char *path = kl_xasprintf("%s/aliased-config", kl_unit_tmpdir());
+	struct kl_strbuf updated = KL_STRBUF_INIT;
+	yaml_document_t doc;
+	struct kl_err err;
+	char why[128];
+
+	/* Untouched, the text survives a round trip with its anchor names. */
+	{
+		struct kl_yaml_anchors a;
+
+		CHECK_INT(kl_yaml_load(aliased, strlen(aliased), &doc, NULL, why, sizeof(why)), 0);
+		kl_yaml_anchors_read(aliased, strlen(aliased), &a);
+		CHECK_INT(kl_yaml_dump_anchored(&doc, &a, &norm, NULL), 0);
+		kl_yaml_anchors_release(&a);
+		CHECK_STR(norm.buf, aliased);
+	}
+
+	CHECK_INT(kl_kubeconfig_merge_buf(aliased, strlen(aliased), "t", &entry, 0, &merged, &err), 0);
+	CHECK_INT(kl_yaml_load(merged.buf, merged.len, &doc, NULL, why, sizeof(why)), 0);
+	CHECK_STR(lookup(&doc, "clusters", "dev", "cluster", "server"), entry.server);
+	CHECK_STR(lookup(&doc, "clusters", "prod", "cluster", "server"), "https://10.0.0.1:6443");
+	CHECK_STR(lookup(&doc, "clusters", "staging", "cluster", "server"), "https://10.0.0.1:6443");
+	CHECK_STR(lookup(&doc, "clusters", "prod", "cluster", "certificate-authority"), NULL);
+	CHECK_STR(lookup(&doc, "contexts", "prod", "context", "user"), "admin");
+	CHECK_STR(lookup(&doc, "contexts", "dev", "context", "user"), "dev");
+	CHECK_STR(lookup(&doc, "users", "other", "user", "token"), "ours");
+	CHECK_STR(lookup(&doc, "users", "dev", "user", "client-key"), entry.key_path);
+	CHECK_STR(lookup(&doc, "users", "other", "user", "client-key"), NULL);
+	/* The alias to the whole list of contexts still reads as the list before. */
+	{
+		int copy = kl_yaml_map_get(&doc, 1, "x-copy-of-contexts");
+
+		CHECK_INT(kl_yaml_seq_len(&doc, copy), 2);
+		CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, kl_yaml_map_get(&doc,
+			  kl_yaml_seq_item(&doc, copy, 1), "context"), "user")), "admin");
+	}
+	yaml_document_delete(&doc);
+	/* The other entries are byte for byte what they were: anchors kept, aliases too. */
+	CHECK(strstr(merged.buf, "- cluster: &shared\n    certificate-authority-data: QUJD\n"
+				 "    server: https://10.0.0.1:6443\n  name: prod\n") != NULL);
+	CHECK(strstr(merged.buf, "- cluster: *shared\n  name: staging\n") != NULL);
+	CHECK(strstr(merged.buf, "- &admin\n  name: admin\n") != NULL);
+
+	/* update-context on the file: only our server moves. */
+	CHECK_INT(kl_write_file_atomic(path, aliased, strlen(aliased), 0600, NULL), 0);
+	CHECK_INT(kl_kubeconfig_update_server(path, "dev", "https://10.9.9.9:8443", &err), 0);
+	CHECK_INT(kl_read_file(path, &updated, NULL), 0);
+	CHECK_INT(kl_yaml_load(updated.buf, updated.len, &doc, NULL, why, sizeof(why)), 0);
+	CHECK_STR(lookup(&doc, "clusters", "dev", "cluster", "server"), "https://10.9.9.9:8443");
+	CHECK_STR(lookup(&doc, "clusters", "prod", "cluster", "server"), "https://10.0.0.1:6443");
+	CHECK_STR(lookup(&doc, "clusters", "staging", "cluster", "server"), "https://10.0.0.1:6443");
+	yaml_document_delete(&doc);
+
+	/* Removing ours: the rest is the input without our entries, byte for byte (the
+	 * anchor our user defined moves to the one entry that still refers to it). */
+	CHECK_INT(kl_kubeconfig_remove_buf(merged.buf, merged.len, "t", "dev", &removed, &err), 0);
+	CHECK_STR(removed.buf,
+		  "apiVersion: v1\n"
+		  "clusters:\n"
+		  "- cluster: &shared\n"
+		  "    certificate-authority-data: QUJD\n"
+		  "    server: https://10.0.0.1:6443\n"
+		  "  name: prod\n"
+		  "- cluster: *shared\n"
+		  "  name: staging\n"
+		  "contexts:\n"
+		  "- context: &ctx\n"
+		  "    cluster: prod\n"
+		  "    user: admin\n"
+		  "  name: prod\n"
+		  "current-context: \"\"\n"
+		  "kind: Config\n"
+		  "users:\n"
+		  "- &admin\n"
+		  "  name: admin\n"
+		  "  user:\n"
+		  "    token: abc.def\n"
+		  "- name: other\n"
+		  "  user: &u\n"
+		  "    token: ours\n"
+		  /* An alias to a whole list we changed cannot stay one: it keeps the old list. */
+		  "x-copy-of-contexts: &ctxs\n"
+		  "- context: *ctx\n"
+		  "  name: prod\n"
+		  "- context: *ctx\n"
+		  "  name: dev\n");
+	kl_strbuf_release(&norm);
+	kl_strbuf_release(&merged);
+	kl_strbuf_release(&removed);
+	kl_strbuf_release(&updated);
+	free(path);
+}

@@ -13,3 +13,14 @@ serve_tb_mirror() {
 	for _ in $(seq 50); do grep -q port "$1/http.log" && break; sleep 0.1; done
 	MIRROR=http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$1/http.log")/release
 }
+
+# bench_cluster_home: a private KUBELAUNCH_HOME and HOME under a new $work, the test
+# bench's mirror served (MIRROR), and on exit `$KL_BIN delete`, the mirror stopped,
+# $work removed. After `eval "$(make -s -C "$KL_SRC" testbench-env)"`.
+bench_cluster_home() {
+	work=$(mktemp -d)
+	export KUBELAUNCH_HOME=$work/home HOME=$work/userhome
+	mkdir -p "$HOME"
+	serve_tb_mirror "$work"
+	trap '"$KL_BIN" delete >/dev/null 2>&1 || true; kill "$MIRROR_PID" 2>/dev/null; rm -rf "$work"' EXIT
+}

@@ -83,10 +83,13 @@ struct kl_start_opts {
 int kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err);
 int kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r,
 			struct kl_err *err);
-/* Wait, through `r`, for the targets in `mask` (KL_WAIT_*), in their fixed order, for
- * at most timeout_ms in all; a target not reached is K8S_WAIT_TIMEOUT naming it. */
-int kl_cluster_wait(struct kl_runner *r, const char *bin_dir, const char *node, const char *machine, int timeout_ms,
-		    unsigned mask, struct kl_err *err);
+struct kl_kube;
+/* Wait for the targets in `mask` (KL_WAIT_*), in their fixed order, for at most
+ * timeout_ms in all: what the API answers through `kube` from the host, kubelet and
+ * DNS through `r` on the machine. A target not reached is K8S_WAIT_TIMEOUT naming it
+ * and why (the first unready system pod and its problem, say). */
+int kl_cluster_wait(struct kl_runner *r, struct kl_kube *kube, const char *bin_dir, const char *node,
+		    const char *machine, int timeout_ms, unsigned mask, struct kl_err *err);
 /* Stop kubelet and the containers (the none driver's "stop"); remove what Kubernetes
  * put on the machine (kubeadm reset) when `reset`. */
 int kl_kubernetes_stop(struct kl_cluster *c, struct kl_runner *r, int reset, struct kl_err *err);
@@ -155,7 +158,6 @@ void kl_cluster_spec(struct kl_cluster *c);
  * last lines of its serial log. */
 struct kl_runner *kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
 
-struct kl_kube;
 /* An API client (kube.h) for the profile's API server from the host: the server the
  * profile recorded (APIServer), $KUBELAUNCH_HOME/certs/ca.crt, and the profile's
  * client.crt/.key. Its deadline is now + timeout_ms. NULL and K8S_APISERVER when the

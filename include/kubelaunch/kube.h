@@ -186,8 +186,9 @@ typedef int (*kl_kube_watch_fn)(void *arg, const char *type, json_t *obj, struct
 
 /* List `path` (a collection) by `label_selector` (may be NULL) and report every
  * object as ADDED, then stream changes (?watch=1) to `fn` until it returns non-zero,
- * the deadline passes (0: never; the watch is not bound by the client's deadline),
- * or the stop flag is set (INTERRUPTED). A dropped stream is resumed from the last
+ * the deadline passes (K8S_WAIT_TIMEOUT; 0: never: the stream is not bound by the
+ * client's deadline, its lists are), or the stop flag is set (INTERRUPTED). A dropped
+ * stream is resumed from the last
  * resourceVersion; an expired one (410) lists again and reports only the differences.
  * Uses its own connection: `fn` may use `k`. */
 int kl_kube_watch(struct kl_kube *k, const char *path, const char *label_selector, long long deadline_ms,

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kubelaunch/certs.h"
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/fs.h"
@@ -196,12 +197,11 @@ kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 {
 	struct kl_machine *m = c->machine;
 	struct kl_endpoint ep = { .port = 0 };
-	char *server = NULL, *ca = kl_xasprintf("%s/certs/ca.crt", c->home);
-	char *dir = kl_xasprintf("%s/profiles/%s/certs", c->home, m->name);
-	char *crt = kl_xasprintf("%s/client.crt", dir), *key = kl_xasprintf("%s/client.key", dir);
-	char *label = kl_xasprintf("profile '%s'", m->name);
+	struct kl_certs certs;
+	char *server = NULL, *label = kl_xasprintf("profile '%s'", m->name);
 	struct kl_kube *k = NULL;
 
+	kl_certs_paths(c->home, m->name, &certs);
 	/* Where the host reaches the API server now (a VM's forward may have moved);
 	 * else what the last start recorded. */
 	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, NULL) == 0 && ep.port > 0)
@@ -211,18 +211,15 @@ kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 	if (server == NULL) {
 		kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
 	} else {
-		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = ca, .cert_path = crt,
-					      .key_path = key };
+		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = certs.ca_crt,
+					      .cert_path = certs.client_crt, .key_path = certs.client_key };
 
 		k = kl_kube_new(&cfg, err);
 		if (k)
 			kl_kube_set_deadline(k, kl_now_ms() + timeout_ms);
 	}
+	kl_certs_release(&certs);
 	free(label);
-	free(key);
-	free(crt);
-	free(dir);
-	free(ca);
 	free(server);
 	return k;
 }

@@ -27,6 +27,7 @@ struct k8s {
 	char bin_dir[256];
 	struct kl_certs certs;
 	struct kl_strbuf log; /* kubeadm's output, kept in the machine dir for `logs` */
+	struct kl_kube *kube; /* the API server from the host, once it is up */
 };
 
 /* k8s.c: the primitives; kubernetes.c and node_files.c use them, not each other

@@ -24,6 +24,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeadm.h"
 #include "kubelaunch/kubeconfig.h"
+#include "kubelaunch/kube.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/node.h"
 #include "kubelaunch/out.h"
@@ -31,25 +32,6 @@
 #include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "k8s.h"
-
-/* The machine's kubectl on admin.conf; `input` (may be NULL) is fed to its stdin. */
-static int
-kubectl(struct k8s *k, const struct kl_strbuf *input, struct kl_run_result *res, struct kl_err *err,
-	const char *const *args)
-{
-	struct kl_strvec argv = KL_STRVEC_INIT;
-	struct kl_run_opts opts = { .timeout_ms = 60000, .sudo = 1, .stdin_data = input ? input->buf : NULL,
-				    .stdin_len = input ? input->len : 0 };
-	int rc;
-
-	kl_strvec_pushf(&argv, "%s/kubectl", k->bin_dir);
-	kl_strvec_push(&argv, "--kubeconfig=" KL_NODE_ADMIN_CONF);
-	for (; *args; args++)
-		kl_strvec_push(&argv, *args);
-	rc = kl_runner_check(k->r, kl_strvec_argv(&argv), &opts, res, KL_R_K8S, err);
-	kl_strvec_clear(&argv);
-	return rc;
-}
 
 int
 kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl_err *err)
@@ -404,57 +386,97 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	return 0;
 }
 
-/* --cni FILE: the manifest to the machine, then kubectl apply. */
+/* --cni FILE: the manifest, applied from the host. */
 static int
 apply_cni(struct k8s *k, struct kl_err *err)
 {
-	const char *apply[] = { "apply", "-f", KL_NODE_DIR "/cni.yaml", NULL };
-	struct kl_run_result res;
+	struct kl_strbuf text = KL_STRBUF_INIT;
+	json_t *objs = NULL;
 	int rc;
 
 	SUB(k->o, "Applying the CNI manifest %s ...", k->o->cni);
-	kl_run_result_init(&res);
-	rc = kl_runner_copy_file(k->r, k->o->cni, KL_NODE_DIR "/cni.yaml", 0644, 1, NULL, err);
+	rc = kl_read_file(k->o->cni, &text, err);
 	if (rc == 0)
-		rc = kubectl(k, NULL, &res, err, apply);
-	kl_run_result_release(&res);
+		rc = kl_kube_yaml_objects(text.buf, text.len, k->o->cni, &objs, err);
+	if (rc == 0)
+		rc = kl_kube_apply_list(k->kube, objs, NULL, NULL, NULL, err); /* "default", as kubectl */
+	json_decref(objs);
+	kl_strbuf_release(&text);
 	return rc;
 }
 
-/* RBAC for kube-system's default account (addons use it), and our node labels. */
-static int
-finish_cluster(struct k8s *k, struct kl_err *err)
+/* What finish_cluster puts in the cluster: the binding and the node's labels. */
+static json_t *
+cluster_objects(struct k8s *k)
 {
-	char label_name[128], label_version[128];
-	const char *rbac[] = { "create", "clusterrolebinding", "kubelaunch-rbac", "--clusterrole=cluster-admin",
-			       "--serviceaccount=kube-system:default", "--dry-run=client", "-o", "yaml", NULL };
-	const char *label[] = { "label", "nodes", k->node_name, label_name, label_version,
-				"kubelaunch.io/primary=true", "--overwrite", NULL };
-	static const char *const apply[] = { "apply", "-f", "-", NULL };
-	struct kl_strbuf yaml;
-	struct kl_run_result res;
+	return json_pack("{s:{s:s,s:s,s:{s:s},s:{s:s,s:s,s:s},s:[{s:s,s:s,s:s}]},s:{s:s,s:s,s:s}}",
+			 "binding", "apiVersion", "rbac.authorization.k8s.io/v1", "kind", "ClusterRoleBinding",
+			 "metadata", "name", "kubelaunch-rbac", "roleRef", "apiGroup", "rbac.authorization.k8s.io", "kind",
+			 "ClusterRole", "name", "cluster-admin", "subjects", "kind", "ServiceAccount", "name", "default",
+			 "namespace", "kube-system",
+			 "labels", "kubelaunch.io/name", k->c->machine->name, "kubelaunch.io/version",
+			 k->o->kubernetes_version, "kubelaunch.io/primary", "true");
+}
+
+/* Our labels on the node (a merge patch: the node must exist, kubelet registers it). */
+static int
+label_node(struct k8s *k, json_t *labels, struct kl_err *err)
+{
+	json_t *patch = json_pack("{s:{s:O}}", "metadata", "labels", labels);
+	char *body = json_dumps(patch, JSON_COMPACT), *path = kl_xasprintf("/api/v1/nodes/%s", k->node_name);
+	struct kl_kube_resp resp;
 	int rc = -1;
 
-	kl_run_result_init(&res);
-	SUB(k->o, cni_manifest(k->o) ? "Configuring RBAC rules ..." : "Configuring RBAC rules and the bridge CNI ...");
-	snprintf(label_name, sizeof(label_name), "kubelaunch.io/name=%s", k->c->machine->name);
-	snprintf(label_version, sizeof(label_version), "kubelaunch.io/version=%s", k->o->kubernetes_version);
-	/* create --dry-run | apply keeps a restart idempotent. */
-	if (kubectl(k, NULL, &res, err, rbac) != 0)
-		goto out;
-	yaml = res.out;
-	kl_run_result_init(&res);
-	rc = kubectl(k, &yaml, &res, err, apply);
-	kl_strbuf_release(&yaml);
-	if (rc != 0)
-		goto out;
-	kl_run_result_release(&res);
-	kl_run_result_init(&res);
-	rc = kubectl(k, NULL, &res, err, label);
+	kl_kube_resp_init(&resp);
+	for (;;) {
+		if (kl_kube_request(k->kube, "PATCH", path, "application/merge-patch+json", body, strlen(body), &resp,
+				    err) != 0)
+			break;
+		if (resp.status == 200) {
+			rc = 0;
+			break;
+		}
+		if (resp.status != 404 || kl_now_ms() >= kl_kube_deadline(k->kube)) {
+			kl_kube_status_error(&resp, err, "cannot label node '%s'", k->node_name);
+			break;
+		}
+		kl_sleep_ms(200); /* not registered yet */
+	}
+	kl_kube_resp_release(&resp);
+	free(path);
+	free(body);
+	json_decref(patch);
+	return rc;
+}
+
+/* RBAC for kube-system's default account (addons use it), and our node labels: from
+ * the host through the API. A restart whose objects are the same as the last start's
+ * skips them (etcd kept them). */
+static int
+finish_cluster(struct k8s *k, int restart, struct kl_err *err)
+{
+	json_t *want = cluster_objects(k);
+	char *text = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *had = kl_json_str(k->c->state, "ClusterObjects");
+	long long t0 = kl_now_ms();
+	int rc = 0;
+
+	kl_kube_set_deadline(k->kube, kl_now_ms() + k->o->wait_timeout_ms);
+	if (restart && had && strcmp(had, text) == 0) {
+		kl_info("RBAC and node labels unchanged since the last start");
+	} else {
+		SUB(k->o, cni_manifest(k->o) ? "Configuring RBAC rules ..." : "Configuring RBAC rules and the bridge CNI ...");
+		rc = kl_kube_apply(k->kube, json_object_get(want, "binding"), NULL, NULL, err);
+		if (rc == 0)
+			rc = label_node(k, json_object_get(want, "labels"), err);
+		if (rc == 0)
+			json_object_set_new(k->c->state, "ClusterObjects", json_string(text));
+	}
+	kl_info("phase rbac and labels: %lld ms", kl_now_ms() - t0);
 	if (rc == 0 && cni_manifest(k->o))
 		rc = apply_cni(k, err);
-out:
-	kl_run_result_release(&res);
+	free(text);
+	json_decref(want);
 	return rc;
 }
 
@@ -511,21 +533,24 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	    PHASE("containerd", runtime(&k, err)) || PHASE("images", kl_k8s_import_images(&k, err)) ||
 	    PHASE("kubelet service", kubelet_service(&k, err)))
 		goto out;
-	/* The API server answers before anything is applied (after a restart it takes a while). */
+	/* The API server answers before anything is applied (after a restart it takes a
+	 * while); from here on the host talks to it directly. */
 	if (PHASE(restart ? "kubeadm phases" : "kubeadm init", control_plane(&k, restart, err)) ||
-	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name,
+	    (k.kube = kl_cluster_kube(c, o->wait_timeout_ms, err)) == NULL ||
+	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.kube, k.bin_dir, k.node_name, c->machine->name,
 						    o->wait_timeout_ms, KL_WAIT_APISERVER, err)))
 		goto out;
 	json_object_set_new(c->state, "KubeadmDone", json_true());
 	json_object_set_new(c->state, "NodeIP", json_string(k.node_ip));
-	if (kl_cluster_save_state(c, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, err)))
+	if (kl_cluster_save_state(c, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, restart, err)) ||
+	    kl_cluster_save_state(c, err) != 0)
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");
 	if (o->wait == KL_WAIT_NONE)
 		SUB(o, "Not waiting for the components (--wait=none)");
 	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) ||
 	    (o->addons && PHASE("addons", o->addons(o->addons_arg, c, err))) ||
-	    PHASE("waits", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name, o->wait_timeout_ms,
+	    PHASE("waits", kl_cluster_wait(k.r, k.kube, k.bin_dir, k.node_name, c->machine->name, o->wait_timeout_ms,
 					   (o->wait ? o->wait : KL_WAIT_ALL) & ~KL_WAIT_APISERVER, err)))
 		goto out;
 	rc = kl_profile_save(c->home, &c->profile, err);
@@ -534,6 +559,7 @@ out:
 		kl_write_file_atomic(logpath, k.log.buf, k.log.len, 0600, NULL);
 	kl_strbuf_release(&k.log);
 	kl_certs_release(&k.certs);
+	kl_kube_free(k.kube);
 	free(logpath);
 	return rc;
 }

@@ -1,48 +1,75 @@
-/* status.c: host, kubelet, API server and kubeconfig, cheaply. */
+/* status.c: host, kubelet, API server and kubeconfig, cheaply: a running cluster answers
+ * from the host through the API client, without an SSH round trip. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <curl/curl.h>
+#include <time.h>
 
 #include "kubelaunch/certs.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kubeconfig.h"
+#include "kubelaunch/kube.h"
 #include "kubelaunch/node.h"
 #include "kubelaunch/proc.h"
 #include "kubelaunch/xalloc.h"
 
-static size_t
-discard(char *data, size_t size, size_t n, void *arg)
+/* An RFC 3339 time ("2026-12-01T10:30:00.123456Z") in seconds since the epoch, or 0. */
+static long long
+rfc3339(const char *s)
 {
-	(void)data;
-	(void)arg;
-	return size * n;
+	struct tm tm = { 0 };
+	const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	return rest ? (long long)timegm(&tm) : 0;
 }
 
-/* GET <server>/livez with the profile's CA and client certificate (TLS verified). */
-static int
-apiserver_live(const struct kl_cluster *c, const char *server)
-{
-	char *url = kl_xasprintf("%s/livez", server);
-	struct kl_certs certs;
-	CURL *h = curl_easy_init();
-	long code = 0;
+/* kubelet renews its node's Lease every 10 s; the node controller's grace is 40 s. */
+#define LEASE_GRACE_S 40
 
-	kl_certs_paths(c->home, c->machine->name, &certs);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CAINFO, certs.ca_crt);
-	curl_easy_setopt(h, CURLOPT_SSLCERT, certs.client_crt);
-	curl_easy_setopt(h, CURLOPT_SSLKEY, certs.client_key);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(h);
-	kl_certs_release(&certs);
-	free(url);
-	return code == 200;
+/* From the host through the API: /readyz, then the node's Ready condition and its
+ * kubelet's Lease renewed within the grace period, by the API server's own clock. */
+static void
+api_status(struct kl_cluster *c, const char **apiserver, const char **kubelet)
+{
+	struct kl_err err;
+	struct kl_kube *k = kl_cluster_kube(c, 2000, &err);
+	struct kl_kube_resp resp;
+	char *path = NULL;
+	json_t *cond, *obj = NULL;
+	size_t i;
+
+	*apiserver = "Stopped";
+	*kubelet = NULL;
+	if (k == NULL)
+		return;
+	kl_kube_resp_init(&resp);
+	if (kl_kube_request(k, "GET", "/readyz", NULL, NULL, 0, &resp, &err) != 0 || resp.status != 200)
+		goto out;
+	*apiserver = "Running";
+	*kubelet = "Stopped";
+	path = kl_xasprintf("/api/v1/nodes/%s", c->machine->name);
+	if (kl_kube_get(k, path, &obj, &err) != 0)
+		goto out;
+	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, cond)
+		if (strcmp(kl_json_str(cond, "type") ?: "", "Ready") == 0 &&
+		    strcmp(kl_json_str(cond, "status") ?: "", "True") == 0)
+			*kubelet = "Running";
+	json_decref(obj);
+	obj = NULL;
+	free(path);
+	path = kl_xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", c->machine->name);
+	kl_kube_resp_release(&resp);
+	kl_kube_resp_init(&resp);
+	if (strcmp(*kubelet, "Running") == 0 &&
+	    (kl_kube_request(k, "GET", path, NULL, NULL, 0, &resp, &err) != 0 || resp.status != 200 || resp.date == 0 ||
+	     resp.date - rfc3339(kl_json_str(json_object_get(resp.body, "spec"), "renewTime")) > LEASE_GRACE_S))
+		*kubelet = "Stopped";
+out:
+	kl_kube_resp_release(&resp);
+	json_decref(obj);
+	free(path);
+	kl_kube_free(k);
 }
 
 static const char *
@@ -88,8 +115,10 @@ kl_cluster_status(struct kl_cluster *c, struct kl_status *st, struct kl_err *err
 	if (json_is_true(json_object_get(c->profile.cfg, "NoKubernetes")))
 		return 0;
 	if (ms == KL_STATE_RUNNING) {
-		st->apiserver = server && apiserver_live(c, server) ? "Running" : "Stopped";
-		st->kubelet = kubelet_state(c);
+		api_status(c, &st->apiserver, &st->kubelet);
+		/* Without the API, ask the machine (kubelaunch's supervisor, or systemd). */
+		if (st->kubelet == NULL)
+			st->kubelet = kubelet_state(c);
 	} else {
 		st->apiserver = st->kubelet = "Stopped";
 	}

@@ -1,8 +1,9 @@
 /*
  * waits.c: what start waits for, in order: the API server, kubelet, node Ready, the
- * default service account, the system pods, DNS. Each is a probe run as root on the
- * machine ($1 is the binaries' directory, $2 the node's name), polled until it
- * succeeds or the deadline passes.
+ * default service account, the system pods, DNS. What the API answers is asked from
+ * the host through the API client; kubelet and DNS are probes run as root on the
+ * machine ($1 is the binaries' directory, $2 the node's name). Each is polled until
+ * it succeeds or the deadline passes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/interrupt.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/kube.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/node.h"
 #include "kubelaunch/xalloc.h"
@@ -19,62 +22,160 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* Poll `probe` (a shell line run as root on the machine) until it succeeds. */
+struct waiter {
+	struct kl_runner *r;
+	struct kl_kube *kube;
+	const char *bin_dir, *node, *machine;
+	long long deadline;
+};
+
+/* A shell probe on the machine: 1 done, 0 not yet (why filled), -1 cannot be checked. */
 static int
-wait_for(struct kl_runner *r, const char *bin_dir, const char *node, const char *machine, const char *what,
-	 const char *probe, long long deadline, struct kl_err *err)
+probe(struct waiter *w, const char *line, struct kl_strbuf *why)
 {
+	const char *argv[] = { "sh", "-c", line, "sh", w->bin_dir, w->node, NULL };
+	struct kl_run_opts opts = { .timeout_ms = 30000, .sudo = 1 };
 	struct kl_run_result res;
-	int rc = -1;
+	struct kl_err ignored;
+	int rc = 0;
 
 	kl_run_result_init(&res);
-	for (;;) {
-		const char *argv[] = { "sh", "-c", probe, "sh", bin_dir, node, NULL };
-		struct kl_run_opts opts = { .timeout_ms = 30000, .sudo = 1 };
-		struct kl_err ignored;
-
-		kl_strbuf_reset(&res.out);
-		kl_strbuf_reset(&res.err);
-		if (kl_runner_run(r, argv, &opts, &res, &ignored) == 0 && res.status == 0) {
-			rc = 0;
-			break;
-		}
-		if (kl_now_ms() >= deadline || res.status == PROBE_CANNOT) {
-			kl_strbuf_rtrim(&res.err);
-			kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
-				   res.status == PROBE_CANNOT ? "cannot check" : "timed out waiting for", what,
-				   machine, res.err.len ? ": " : "", res.err.buf);
-			break;
-		}
-		if (kl_interrupted()) {
-			kl_interrupt_err(err, "waiting for the cluster");
-			break;
-		}
-		kl_sleep_ms(500);
-	}
+	if (kl_runner_run(w->r, argv, &opts, &res, &ignored) == 0 && res.status == 0)
+		rc = 1;
+	else if (res.status == PROBE_CANNOT)
+		rc = -1;
+	kl_strbuf_rtrim(&res.err);
+	kl_strbuf_add(why, res.err.buf, res.err.len);
 	kl_run_result_release(&res);
 	return rc;
 }
 
-#define KUBECTL "\"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " "
+/* GET path: 1 on 200 (the body in *out when out), 0 otherwise (why filled). */
+static int
+api_get(struct waiter *w, const char *path, json_t **out, struct kl_strbuf *why)
+{
+	struct kl_kube_resp resp;
+	struct kl_err err;
+	int rc = 0;
+
+	kl_kube_resp_init(&resp);
+	/* The wait polls on its own: a refused connection is not retried for long (the
+	 * client's backoff grows to 2 s, which would only delay seeing the server up). */
+	kl_kube_set_deadline(w->kube, kl_now_ms() + 300 < w->deadline ? kl_now_ms() + 300 : w->deadline);
+	if (kl_kube_request(w->kube, "GET", path, NULL, NULL, 0, &resp, &err) != 0) {
+		kl_strbuf_addstr(why, err.msg);
+	} else if (resp.status != 200) {
+		kl_kube_status_error(&resp, &err, "%s", path);
+		kl_strbuf_addstr(why, err.msg);
+	} else {
+		if (out)
+			*out = json_incref(resp.body);
+		rc = 1;
+	}
+	kl_kube_resp_release(&resp);
+	return rc;
+}
+
+static int
+wait_apiserver(struct waiter *w, struct kl_strbuf *why)
+{
+	return api_get(w, "/readyz", NULL, why);
+}
+
+static int
+wait_kubelet(struct waiter *w, struct kl_strbuf *why)
+{
+	/* The process, whoever keeps it running (systemd, or kubelaunch supervise). */
+	return probe(w, "grep -qx kubelet /proc/[0-9]*/comm 2>/dev/null", why);
+}
+
+static int
+wait_node_ready(struct waiter *w, struct kl_strbuf *why)
+{
+	char *path = kl_xasprintf("/api/v1/nodes/%s", w->node);
+	json_t *node = NULL, *c;
+	size_t i;
+	int rc = api_get(w, path, &node, why);
+
+	free(path);
+	if (rc == 1) {
+		rc = 0;
+		json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c)
+			if (strcmp(kl_json_str(c, "type") ?: "", "Ready") == 0) {
+				rc = strcmp(kl_json_str(c, "status") ?: "", "True") == 0;
+				if (!rc && kl_json_str(c, "message"))
+					kl_strbuf_addstr(why, kl_json_str(c, "message"));
+			}
+	}
+	json_decref(node);
+	return rc;
+}
+
+static int
+wait_default_sa(struct waiter *w, struct kl_strbuf *why)
+{
+	return api_get(w, "/api/v1/namespaces/default/serviceaccounts/default", NULL, why);
+}
+
+/* Every kube-system pod Running with all its containers ready. */
+static int
+wait_system_pods(struct waiter *w, struct kl_strbuf *why)
+{
+	json_t *list = NULL, *pod;
+	size_t i;
+	int rc = api_get(w, "/api/v1/namespaces/kube-system/pods", &list, why);
+
+	if (rc != 1)
+		return 0;
+	json_array_foreach(json_object_get(list, "items"), i, pod) {
+		json_t *st = json_object_get(pod, "status"), *cs;
+		size_t j;
+		int ready = strcmp(kl_json_str(st, "phase") ?: "", "Running") == 0;
+
+		json_array_foreach(json_object_get(st, "containerStatuses"), j, cs)
+			ready = ready && json_is_true(json_object_get(cs, "ready"));
+		if (!ready) {
+			const char *container;
+			int crashing;
+
+			kl_strbuf_addf(why, "pod 'kube-system/%s' ", kl_json_str(json_object_get(pod, "metadata"), "name"));
+			if (kl_kube_pod_problem(pod, why, &crashing, &container) == KL_R__COUNT)
+				kl_strbuf_addstr(why, "is not ready");
+			rc = 0;
+			break;
+		}
+	}
+	if (rc == 1 && json_array_size(json_object_get(list, "items")) == 0) {
+		kl_strbuf_addstr(why, "no pods in kube-system yet");
+		rc = 0;
+	}
+	json_decref(list);
+	return rc;
+}
+
+static int
+wait_dns(struct waiter *w, struct kl_strbuf *why)
+{
+	return probe(w, "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
+			" kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; elif command -v busybox >/dev/null; "
+			"then busybox nslookup kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; "
+			"else echo 'the machine has neither dig nor busybox to ask the DNS with' >&2; exit " STR(PROBE_CANNOT) "; fi",
+		     why);
+}
 
 /* The wait targets, in the order they are waited for (--wait names them). */
 static const struct {
 	unsigned bit;
-	const char *name, *what, *probe;
+	const char *name, *what;
+	int (*check)(struct waiter *w, struct kl_strbuf *why);
+	int poll_ms;
 } targets[] = {
-	{ KL_WAIT_APISERVER, "apiserver", "the API server", KUBECTL "get --raw /readyz >/dev/null" },
-	/* The process, whoever keeps it running (systemd, or kubelaunch supervise). */
-	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", "grep -qx kubelet /proc/[0-9]*/comm 2>/dev/null" },
-	{ KL_WAIT_NODE_READY, "node_ready", "the node to be Ready", KUBECTL "get node \"$2\" -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" },
-	{ KL_WAIT_DEFAULT_SA, "default_sa", "the default service account", KUBECTL "-n default get serviceaccount default >/dev/null" },
-	{ KL_WAIT_SYSTEM_PODS, "system_pods", "the system pods", "out=$(" KUBECTL "-n kube-system get pods --no-headers -o "
-			     "custom-columns=P:.status.phase,R:.status.containerStatuses[*].ready) && [ -n \"$out\" ] && "
-			     "! printf '%s\\n' \"$out\" | grep -v '^Running *true\\(,true\\)*$' | grep -q ." },
-	{ KL_WAIT_DNS, "dns", "DNS to answer", "if command -v dig >/dev/null; then dig +time=1 +tries=1 +short @" KL_NODE_DNS_IP
-			   " kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1; elif command -v busybox >/dev/null; "
-			   "then busybox nslookup kubernetes.default.svc.cluster.local " KL_NODE_DNS_IP " | grep -q 10.96.0.1; "
-			   "else echo 'the machine has neither dig nor busybox to ask the DNS with' >&2; exit " STR(PROBE_CANNOT) "; fi" },
+	{ KL_WAIT_APISERVER, "apiserver", "the API server", wait_apiserver, 100 },
+	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", wait_kubelet, 500 },
+	{ KL_WAIT_NODE_READY, "node_ready", "the node to be Ready", wait_node_ready, 200 },
+	{ KL_WAIT_DEFAULT_SA, "default_sa", "the default service account", wait_default_sa, 200 },
+	{ KL_WAIT_SYSTEM_PODS, "system_pods", "the system pods", wait_system_pods, 250 },
+	{ KL_WAIT_DNS, "dns", "DNS to answer", wait_dns, 500 },
 };
 
 int
@@ -126,19 +227,40 @@ kl_wait_names(unsigned mask)
 }
 
 int
-kl_cluster_wait(struct kl_runner *r, const char *bin_dir, const char *node, const char *machine, int timeout_ms,
-		unsigned mask, struct kl_err *err)
+kl_cluster_wait(struct kl_runner *r, struct kl_kube *kube, const char *bin_dir, const char *node, const char *machine,
+		int timeout_ms, unsigned mask, struct kl_err *err)
 {
-	long long deadline = kl_now_ms() + timeout_ms;
+	struct waiter w = { .r = r, .kube = kube, .bin_dir = bin_dir, .node = node, .machine = machine,
+			    .deadline = kl_now_ms() + timeout_ms };
+	struct kl_strbuf why = KL_STRBUF_INIT;
+	int rc = 0;
 
-	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++) {
+	for (size_t i = 0; i < KL_ARRAY_SIZE(targets) && rc == 0; i++) {
 		long long t0 = kl_now_ms();
+		int done;
 
 		if (!(mask & targets[i].bit))
 			continue;
-		if (wait_for(r, bin_dir, node, machine, targets[i].what, targets[i].probe, deadline, err) != 0)
-			return -1;
-		kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
+		for (;;) {
+			kl_strbuf_reset(&why);
+			done = targets[i].check(&w, &why);
+			if (done == 1)
+				break;
+			if (done < 0 || kl_now_ms() + targets[i].poll_ms >= w.deadline) {
+				rc = kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
+						done < 0 ? "cannot check" : "timed out waiting for", targets[i].what, machine,
+						why.len ? ": " : "", why.buf);
+				break;
+			}
+			if (kl_interrupted()) {
+				rc = kl_interrupt_err(err, "waiting for the cluster");
+				break;
+			}
+			kl_sleep_ms(targets[i].poll_ms);
+		}
+		if (rc == 0)
+			kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
 	}
-	return 0;
+	kl_strbuf_release(&why);
+	return rc;
 }

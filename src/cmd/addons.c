@@ -55,7 +55,7 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 		return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown addons subcommand '%s'", sub);
 	}
 	if (strcmp(sub, "list") == 0 && ctx->args.argc != 1)
-		return kl_err_set(err, KL_R_USAGE, "'addons list' takes no arguments");
+		return kl_err_set(err, KL_R_USAGE, "'addons' takes no arguments after 'list'");
 	if ((strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) && ctx->args.argc < 2)
 		return kl_err_set(err, KL_R_USAGE, "'addons %s' needs at least one addon name", sub);
 	if ((strcmp(sub, "images") == 0 && ctx->args.argc != 2) || (strcmp(sub, "configure") == 0 && ctx->args.argc < 2))
@@ -520,7 +520,7 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 {
 	struct kl_cmd_addons_start *s = arg;
 	struct kl_addon_set set;
-	const struct kl_addon **named = NULL, **on;
+	const struct kl_addon **named = NULL, **on, *dns;
 	struct kl_addons_run r = { .set = &set, .cfg = c->profile.cfg, .out = s->out };
 	size_t n = 0, non = 0;
 	int rc = -1;
@@ -539,6 +539,13 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 		if (!json_is_object(json_object_get(all, "dns")))
 			json_object_set_new(all, "dns", json_object());
 		json_object_set_new(json_object_get(all, "dns"), "upstream", json_string(s->dns_upstream));
+	}
+	dns = kl_addons_find(&set, "dns");
+	if (s->wait && (dns == NULL || !kl_addons_enabled(dns, c->profile.cfg))) {
+		if (*s->wait == 0)
+			*s->wait = KL_WAIT_ALL;
+		*s->wait &= ~(unsigned)KL_WAIT_DNS;
+		kl_out_warn(s->out, "the dns addon is disabled: the cluster has no DNS, and the start does not wait for it");
 	}
 	on = kl_xcalloc(set.n + 1, sizeof(*on));
 	/* dns first: the start's DNS wait follows. */

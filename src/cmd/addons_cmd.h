@@ -26,6 +26,7 @@ struct kl_cmd_addons_start {
 	const char *dns_upstream; /* "host", "none" or NULL (keep the profile's) */
 	int timeout_ms;
 	struct kl_out *out;
+	unsigned *wait;           /* the start's KL_WAIT_* mask: no DNS wait without the dns addon */
 };
 int kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err);
 

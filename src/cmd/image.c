@@ -18,7 +18,7 @@
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 
-static const char *const subcommands[] = { "load", "ls", "rm", NULL };
+static const char *const subcommands[] = { "load", "ls", "list", "rm", NULL };
 
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
@@ -28,8 +28,8 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 
 	if (sub == NULL)
 		return kl_err_set(err, KL_R_USAGE, "'image' needs a subcommand: load, ls or rm");
-	if (strcmp(sub, "ls") == 0)
-		return ctx->args.argc == 1 ? 0 : kl_err_set(err, KL_R_USAGE, "'image ls' takes no arguments");
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0) /* list: minikube's alias */
+		return ctx->args.argc == 1 ? 0 : kl_err_set(err, KL_R_USAGE, "'image' takes no arguments after '%s'", sub);
 	if (strcmp(sub, "load") == 0 || strcmp(sub, "rm") == 0) {
 		if (ctx->args.argc < 2)
 			return kl_err_set(err, KL_R_USAGE, "'image %s' needs at least one %s", sub,
@@ -162,7 +162,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		return -1;
 	if (strcmp(sub, "load") == 0)
 		rc = load(ctx, ctx->cluster, r, err);
-	else if (strcmp(sub, "ls") == 0)
+	else if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
 		rc = list(ctx, r, err);
 	else
 		rc = remove_images(ctx, r, err);
@@ -173,7 +173,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 const struct kl_cmd kl_cmd_image = {
 	.name = "image",
 	.summary = "Load, list and remove images in the node's container runtime",
-	.usage = "image load FILE... | ls [-o json] | rm REF...",
+	.usage = "image load FILE... | ls|list [-o json] | rm REF...",
 	.description = "load imports docker-save or OCI archives (the image's name in the archive) into the\n"
 		       "node's containerd, where the kubelet finds them without pulling: how an offline cluster\n"
 		       "gets an addon's images.",

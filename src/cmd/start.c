@@ -287,6 +287,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	as.dns_upstream = set.dns_upstream;
 	as.timeout_ms = so.wait_timeout_ms;
 	as.out = ctx->out;
+	as.wait = &so.wait;
 	so.addons = kl_cmd_addons_start;
 	so.addons_arg = &as;
 	so.force = kl_args_bool(&ctx->args, "force");

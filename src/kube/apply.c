@@ -107,7 +107,34 @@ crd_established(json_t *crd)
 	return 0;
 }
 
-/* Each CRD in `crds` (applied objects) until it is Established. */
+/* The CRD's kinds in discovery: its document is updated a moment after Established. */
+static int
+wait_discovered(struct kl_kube *k, json_t *crd, long long deadline, struct kl_err *err)
+{
+	json_t *spec = json_object_get(crd, "spec"), *v;
+	const char *group = kl_json_str(spec, "group") ?: "", *kind = kl_json_str(json_object_get(spec, "names"), "kind");
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "versions"), i, v) {
+		char *gv = kl_xasprintf("%s/%s", group, kl_json_str(v, "name") ?: "");
+		const struct kl_kube_resource *r;
+		int rc;
+
+		if (!json_is_true(json_object_get(v, "served"))) {
+			free(gv);
+			continue;
+		}
+		while ((rc = kl_kube_resource_for(k, gv, kind, &r, err)) != 0 && err->reason == KL_R_K8S_API_NOT_FOUND &&
+		       kl_now_ms() < deadline && kl_kube_sleep(k, 100, err) == 0)
+			;
+		free(gv);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Each CRD in `crds` (applied objects) until it is Established and discovered. */
 static int
 wait_crds(struct kl_kube *k, json_t *crds, struct kl_err *err)
 {
@@ -142,6 +169,8 @@ wait_crds(struct kl_kube *k, json_t *crds, struct kl_err *err)
 			}
 		}
 		free(path);
+		if (wait_discovered(k, crd, deadline, err) != 0)
+			return -1;
 	}
 	return 0;
 }

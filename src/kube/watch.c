@@ -213,7 +213,7 @@ kl_kube_watch(struct kl_kube *k, const char *path, const char *label_selector, l
 			kl_err_set(err, KL_R_K8S_WAIT, "timed out watching '%s' on %s", path, kl_kube_label(k));
 			goto out;
 		}
-		if (w.gone) {
+		if (w.gone || (c == CURLE_OK && status == 410)) {
 			kl_debug("kube: watch %s: resourceVersion %s expired, listing again", path, w.rv);
 			w.gone = 0;
 			if (relist(&w, path, label_selector, 0) != 0)

@@ -48,6 +48,11 @@ test_expect_success 'prune by label keeps what is rendered, and disable leaves n
 test_expect_success 'a rejected object: the server message naming it' '
 	unit kube_fx_rejected_object_names_it_with_the_servers_message
 '
+test_expect_success 'a kubeconfig with embedded certificates (*-data) works the same' '
+	"$KUBECTL" --kubeconfig "$KL_FX_KUBECONFIG" config view --raw --flatten >flat.kubeconfig &&
+	grep -q "client-key-data:" flat.kubeconfig && ! grep -q "client-key:" flat.kubeconfig &&
+	KL_FX_KUBECONFIG=$TRASH/flat.kubeconfig unit kube_fx_rejected_object_names_it_with_the_servers_message
+'
 test_expect_success 'a server certificate from another CA is refused at once' '
 	unit kube_fx_bad_ca_is_refused
 '

@@ -84,7 +84,10 @@ test_expect_success 'kill -9 of kubelaunch in the middle of a start, then start 
 
 test_expect_success 'two starts of one profile at once: the second waits for the first, both finish' '
 	{ $START >s1 2>&1 & p1=$!; } &&
-	sleep 1 && $START >s2 2>&1 &&
+	# s1 holds the lock once it prints; a start of a running, unchanged cluster can
+	# end within a second now, so a fixed sleep may miss it.
+	for _ in $(seq 200); do [ -s s1 ] && break; sleep 0.05; done &&
+	$START >s2 2>&1 &&
 	wait $p1 &&
 	grep -q "Done!" s1 && grep -q "Done!" s2 &&
 	grep -q "Waiting for another kubelaunch command on \"kubelaunch\"" s2

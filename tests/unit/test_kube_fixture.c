@@ -420,7 +420,9 @@ KL_TEST(kube_fx_wait_available_and_diagnose)
 	pods = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: stuck-1, namespace: fx-wait, labels: {app: stuck}}\n"
 		    "spec: {containers: [{name: c, image: 'example.test/missing:1'}]}\n---\n"
 		    "apiVersion: v1\nkind: Pod\nmetadata: {name: pending-1, namespace: fx-wait, labels: {app: pending}}\n"
-		    "spec: {containers: [{name: c, image: 'example.test/p:1'}]}\n");
+		    "spec: {containers: [{name: c, image: 'example.test/p:1'}]}\n---\n"
+		    "apiVersion: v1\nkind: Pod\nmetadata: {name: crash-1, namespace: fx-wait}\n"
+		    "spec: {nodeName: gone, containers: [{name: app, image: 'example.test/c:1'}]}\n");
 	if (kl_kube_apply_list(k, ns, NULL, NULL, NULL, &err) != 0 || kl_kube_apply_list(k, dep, NULL, NULL, NULL, &err) != 0 ||
 	    kl_kube_apply_list(k, pods, NULL, NULL, NULL, &err) != 0) {
 		kl_unit_fail(__FILE__, __LINE__, "%s", err.msg);
@@ -439,6 +441,11 @@ KL_TEST(kube_fx_wait_available_and_diagnose)
 	patch_status(k, "/api/v1/namespaces/fx-wait/pods/pending-1/status",
 		     "{\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
 		     "\"reason\":\"Unschedulable\",\"message\":\"0/1 nodes are available: 1 Insufficient memory.\"}]}}");
+	patch_status(k, "/api/v1/namespaces/fx-wait/pods/crash-1/status",
+		     "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"True\"}],"
+		     "\"containerStatuses\":[{\"name\":\"app\",\"image\":\"example.test/c:1\",\"imageID\":\"\","
+		     "\"ready\":false,\"restartCount\":5,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},"
+		     "\"lastState\":{\"terminated\":{\"reason\":\"Error\",\"exitCode\":1}}}]}}");
 	json_t *ok = json_array();
 	json_array_append(ok, json_array_get(dep, 0));
 	if (kl_kube_wait_available(k, ok, NULL, on_progress, &prog, &err) != 0)
@@ -461,6 +468,18 @@ KL_TEST(kube_fx_wait_available_and_diagnose)
 			CHECK_INT(err.reason, KL_R_SVC_UNAVAILABLE);
 			CHECK_STR(err.msg, "'fx' is not available: pod 'fx-wait/pending-1' is Pending: Unschedulable: "
 					   "0/1 nodes are available: 1 Insufficient memory.");
+		}
+		json_decref(cur);
+		free(path);
+		cur = NULL;
+		path = NULL;
+		/* A crash loop: the last log line is asked for; no kubelet serves it here. */
+		if (kl_kube_object_path(k, json_array_get(pods, 2), NULL, &path, NULL, &err) == 0 &&
+		    kl_kube_get(k, path, &cur, &err) == 0) {
+			CHECK_INT(kl_kube_diagnose(k, cur, "'fx' is not available", &err), -1);
+			CHECK_INT(err.reason, KL_R_SVC_UNAVAILABLE);
+			CHECK(strstr(err.msg, "pod 'fx-wait/crash-1' is in CrashLoopBackOff (container 'app', 5 restarts, "
+					      "last Error with exit code 1); its log cannot be read: ") != NULL);
 		}
 		json_decref(cur);
 		free(path);

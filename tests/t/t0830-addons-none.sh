@@ -26,6 +26,15 @@ START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --bina
 test_when_finished "kubelaunch delete"
 K=$KUBECTL
 
+# What the storage provisioner did, for a failure's log.
+storage_diag() {
+	$K get pvc,pv -A -o wide; $K get pods -A -o wide | grep -v kube-system
+	$K describe pvc data | tail -n 15
+	$K -n local-path-storage logs deployment/local-path-provisioner --tail=30
+	$K get events -A --sort-by=.lastTimestamp | tail -n 25
+	return 1
+}
+
 # until SECONDS CMD...: CMD succeeds within SECONDS.
 until_ok() {
 	local n=$1
@@ -87,7 +96,7 @@ test_expect_success 'storage: a PVC on the default class is bound and its data o
 	  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
 	EOF
 	$K apply -f pvc.yaml &&
-	until_ok 120 test "$($K get pod writer -o jsonpath={.status.phase})" = Succeeded &&
+	{ until_ok 180 test "$($K get pod writer -o jsonpath={.status.phase})" = Succeeded || storage_diag; } &&
 	$K get pvc data -o jsonpath={.status.phase} | grep -qx Bound &&
 	$K get pvc data -o jsonpath={.spec.storageClassName} | grep -qx standard &&
 	$K delete pod writer &&

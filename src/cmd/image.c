@@ -69,7 +69,7 @@ load(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_runner *r, struct kl_er
 	for (int i = 1; i < ctx->args.argc; i++) {
 		char *src = realpath(ctx->args.argv[i], NULL), *copy = kl_xstrdup(ctx->args.argv[i]);
 		char *dst = local ? NULL : kl_xasprintf(KL_NODE_DIR "/image-load/%s", basename(copy));
-		const char *import[] = { "images", "import", "--digests", NULL, NULL };
+		const char *import[] = { "images", "import", NULL, NULL };
 		struct kl_run_result res;
 		int rc;
 
@@ -79,7 +79,7 @@ load(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_runner *r, struct kl_er
 		rc = src ? 0 : kl_err_errno(err, KL_R_USAGE_VALUE, "cannot read '%s'", ctx->args.argv[i]);
 		if (rc == 0 && dst)
 			rc = kl_runner_copy_file(r, src, dst, 0600, 1, NULL, err);
-		import[3] = dst ? dst : src;
+		import[2] = dst ? dst : src;
 		if (rc == 0)
 			rc = ctr(r, &res, err, import);
 		if (dst) {

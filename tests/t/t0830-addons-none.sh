@@ -26,6 +26,18 @@ START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --bina
 test_when_finished "kubelaunch delete"
 K=$KUBECTL
 
+# What the storage provisioner did, for a failure's log.
+storage_diag() {
+	$K get pvc,pv -A -o wide; $K get pods -A -o wide | grep -v kube-system
+	$K describe pvc data | tail -n 15
+	$K -n local-path-storage logs deployment/local-path-provisioner --tail=30
+	$K get events -A --sort-by=.lastTimestamp | tail -n 25
+	return 1
+}
+
+# phase_is POD PHASE: the pod is in that phase now (until_ok asks again each time).
+phase_is() { test "$($K get pod "$1" -o jsonpath={.status.phase})" = "$2"; }
+
 # until SECONDS CMD...: CMD succeeds within SECONDS.
 until_ok() {
 	local n=$1
@@ -87,13 +99,13 @@ test_expect_success 'storage: a PVC on the default class is bound and its data o
 	  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
 	EOF
 	$K apply -f pvc.yaml &&
-	until_ok 120 test "$($K get pod writer -o jsonpath={.status.phase})" = Succeeded &&
+	{ until_ok 180 phase_is writer Succeeded || storage_diag; } &&
 	$K get pvc data -o jsonpath={.status.phase} | grep -qx Bound &&
 	$K get pvc data -o jsonpath={.spec.storageClassName} | grep -qx standard &&
 	$K delete pod writer &&
 	sed -e "s/name: writer/name: reader/" -e "s|echo kept > /data/file|cat /data/file|" pvc.yaml >reader.yaml &&
 	$K apply -f reader.yaml &&
-	until_ok 120 test "$($K get pod reader -o jsonpath={.status.phase})" = Succeeded &&
+	until_ok 120 phase_is reader Succeeded &&
 	$K logs reader | grep -qx kept
 '
 
@@ -121,7 +133,7 @@ test_expect_success 'registry: an image pushed from the host runs as a pod' '
 	ctr -n k8s.io images push --plain-http localhost:5000/pushed/agnhost:1 &&
 	curl -fsS http://localhost:5000/v2/pushed/agnhost/tags/list | jq -e ".tags == [\"1\"]" &&
 	ctr -n k8s.io images rm localhost:5000/pushed/agnhost:1 &&
-	$K run pushed --image=localhost:5000/pushed/agnhost:1 --image-pull-policy=Always -- /agnhost pause &&
+	$K run pushed --image=localhost:5000/pushed/agnhost:1 --image-pull-policy=Always --command -- /agnhost pause &&
 	$K wait --for=condition=Ready pod/pushed --timeout=120s
 '
 
@@ -156,7 +168,7 @@ test_expect_success 'stop then start keeps every enabled addon working' '
 	until_ok 120 $K get --raw "/apis/metrics.k8s.io/v1beta1/nodes/$node" &&
 	until_ok 60 curl -fsS --max-time 3 http://localhost:5000/v2/pushed/agnhost/tags/list &&
 	$K delete pod reader && $K apply -f reader.yaml &&
-	until_ok 120 test "$($K get pod reader -o jsonpath={.status.phase})" = Succeeded &&
+	until_ok 120 phase_is reader Succeeded &&
 	$K logs reader | grep -qx kept &&
 	$K -n kubernetes-dashboard wait --for=condition=Ready pods --all --timeout=120s &&
 	$K -n kubernetes-dashboard get deployment kubernetes-dashboard -o jsonpath="{.spec.template.spec.containers[0].image}" |

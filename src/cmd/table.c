@@ -15,6 +15,7 @@ extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_logs;
 extern const struct kl_cmd kl_cmd_pause;
 extern const struct kl_cmd kl_cmd_profile;
+extern const struct kl_cmd kl_cmd_proxy;
 extern const struct kl_cmd kl_cmd_service;
 extern const struct kl_cmd kl_cmd_ssh;
 extern const struct kl_cmd kl_cmd_ssh_host;
@@ -39,6 +40,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_logs,
 	&kl_cmd_pause,
 	&kl_cmd_profile,
+	&kl_cmd_proxy,
 	&kl_cmd_service,
 	&kl_cmd_ssh,
 	&kl_cmd_ssh_host,

@@ -47,6 +47,9 @@ LDLIBS = $(PC_LIBS) -lhttp_parser -ldl -lpthread
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# The addon tree is built into the binary (a copied binary works): tools/embed-addons.sh.
+ADDONS_GEN := $(BUILD)/gen/addons_data.c
+OBJS += $(ADDONS_GEN:.c=.o)
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
@@ -82,6 +85,12 @@ FORCE:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(ADDONS_GEN): tools/embed-addons.sh $(shell find addons -type f) $(wildcard addons addons/*/)
+	@mkdir -p $(dir $@)
+	@tools/embed-addons.sh addons $@
+$(ADDONS_GEN:.c=.o): $(ADDONS_GEN)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
 

@@ -52,11 +52,14 @@ struct kl_start_opts {
 	const char *const *apiserver_names;
 	long long cert_expiration_ms;
 	int embed_certs, keep_context;
-	int dns_upstream_none;       /* CoreDNS forwards nowhere (offline, sealed hosts) */
 	unsigned wait;               /* --wait: KL_WAIT_* after the API server; 0 is KL_WAIT_ALL */
 	const char *cni;             /* NULL, "auto", "bridge": the bridge conflist; else a
 				      * manifest on the host, applied with kubectl after init */
 	int force;                   /* --force: checks that would fail are warnings */
+	/* The addons (cmd/addons.c), called once the kubeconfig is written and before the
+	 * waits (DNS is an addon); NULL: none. */
+	int (*addons)(void *arg, struct kl_cluster *c, struct kl_err *err);
+	void *addons_arg;
 	/* Filled by the start: */
 	char *kubernetes_version;    /* resolved vX.Y.Z */
 	char *binaries[3];           /* kubeadm, kubelet, kubectl on the host */
@@ -115,5 +118,12 @@ void kl_cluster_spec(struct kl_cluster *c);
  * timeout_ms while SSH comes up; a VM that stops on the way is GUEST_BOOT with the
  * last lines of its serial log. */
 struct kl_runner *kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
+
+struct kl_kube;
+/* An API client (kube.h) for the profile's API server from the host: the server the
+ * profile recorded (APIServer), $KUBELAUNCH_HOME/certs/ca.crt, and the profile's
+ * client.crt/.key. Its deadline is now + timeout_ms. NULL and K8S_APISERVER when the
+ * profile has no API server yet (never started). */
+struct kl_kube *kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
 
 #endif

@@ -77,12 +77,26 @@
 	  "fix or move the kubeconfig file; kubelaunch never overwrites one it cannot parse")           \
 	X(K8S_CERTS, "K8S_CERTS", 105, "fix or move the file under $KUBELAUNCH_HOME/certs; it is never replaced silently") \
 	X(K8S_WAIT, "K8S_WAIT_TIMEOUT", 106, "raise --wait-timeout or look at 'kubelaunch logs'")       \
+	X(K8S_APISERVER_TLS, "K8S_APISERVER_TLS", 107,                                                   \
+	  "the API server's certificate is not from the profile's CA: 'kubelaunch update-context' or start again") \
+	X(K8S_API_REJECTED, "K8S_API_REJECTED", 108, "the API server refused the object: fix what its message names") \
+	X(K8S_API_NOT_FOUND, "K8S_API_NOT_FOUND", 109, "the object or kind does not exist on this cluster") \
 	X(SVC, "SVC_ERROR", 110, "look at 'kubelaunch logs'")                                           \
 	X(SVC_ADDON, "SVC_ADDON", 111, "see 'kubelaunch addons list'")                                  \
+	X(SVC_ADDON_UNKNOWN, "SVC_ADDON_UNKNOWN", 114, "see the addons there are: kubelaunch addons list") \
+	X(SVC_ADDON_USAGE, "SVC_ADDON_USAGE", 114,                                                       \
+	  "name each addon once; --images/--registries keys are the names 'kubelaunch addons images NAME' shows") \
+	X(SVC_ADDON_MANIFEST, "SVC_ADDON_MANIFEST", 118,                                                 \
+	  "fix the manifest the message names (KUBELAUNCH_ADDONS_DIR, or the option that set the value)") \
+	X(SVC_ADDON_CLUSTER, "SVC_ADDON_CLUSTER", 119,                                                   \
+	  "start the cluster first: kubelaunch start -p NAME; 'kubelaunch status' tells what is down")  \
 	X(SVC_TIMEOUT, "SVC_TIMEOUT", 112, "the service did not answer in time; look at its pods")       \
 	X(SVC_NO_NODE_PORT, "SVC_NO_NODE_PORT", 113,                                                     \
 	  "expose it with a node port: kubectl expose ... --type=NodePort")                              \
-	X(SVC_NOT_FOUND, "SVC_NOT_FOUND", 115, "list the services: kubelaunch kubectl -- get services -A")
+	X(SVC_NOT_FOUND, "SVC_NOT_FOUND", 115, "list the services: kubelaunch kubectl -- get services -A") \
+	X(SVC_UNAVAILABLE, "SVC_UNAVAILABLE", 116, "look at the pod the message names: kubelaunch kubectl -- describe pod") \
+	X(SVC_IMAGE_PULL, "SVC_IMAGE_PULL", 117,                                                         \
+	  "the node cannot pull the image: give another with --images, or bring it with 'kubelaunch image load' or --image-bundle")
 
 enum kl_reason {
 #define KL_REASON_ENUM(sym, id, code, advice) KL_R_##sym,

@@ -7,6 +7,7 @@
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/kube.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 
@@ -141,4 +142,40 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 		}
 		kl_debug("ssh to %s:%d not ready: %s", ep.addr.host, ep.addr.port, err->msg);
 	}
+}
+
+struct kl_kube *
+kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+{
+	struct kl_machine *m = c->machine;
+	struct kl_endpoint ep = { .port = 0 };
+	char *server = NULL, *ca = kl_xasprintf("%s/certs/ca.crt", c->home);
+	char *dir = kl_xasprintf("%s/profiles/%s/certs", c->home, m->name);
+	char *crt = kl_xasprintf("%s/client.crt", dir), *key = kl_xasprintf("%s/client.key", dir);
+	char *label = kl_xasprintf("profile '%s'", m->name);
+	struct kl_kube *k = NULL;
+
+	/* Where the host reaches the API server now (a VM's forward may have moved);
+	 * else what the last start recorded. */
+	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, NULL) == 0 && ep.port > 0)
+		server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
+	else if (kl_profile_str(&c->profile, "APIServer", NULL))
+		server = kl_xstrdup(kl_profile_str(&c->profile, "APIServer", NULL));
+	if (server == NULL) {
+		kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
+	} else {
+		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = ca, .cert_path = crt,
+					      .key_path = key };
+
+		k = kl_kube_new(&cfg, err);
+		if (k)
+			kl_kube_set_deadline(k, kl_now_ms() + timeout_ms);
+	}
+	free(label);
+	free(key);
+	free(crt);
+	free(dir);
+	free(ca);
+	free(server);
+	return k;
 }

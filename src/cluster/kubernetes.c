@@ -382,8 +382,8 @@ static int
 control_plane(struct k8s *k, int restart, struct kl_err *err)
 {
 	char ignores[1024];
-	const char *init[] = { "init", "--config", KL_NODE_KUBEADM_YAML, ignores,
-			       k->o->dns_upstream_none ? "--skip-phases=addon/coredns" : NULL, NULL };
+	/* CoreDNS is the dns addon's (kubelaunch's manifest, its settings). */
+	const char *init[] = { "init", "--config", KL_NODE_KUBEADM_YAML, ignores, "--skip-phases=addon/coredns", NULL };
 	static const char *const phases[][6] = {
 		{ "init", "phase", "certs", "all", "--config", KL_NODE_KUBEADM_YAML },
 		{ "init", "phase", "kubeconfig", "all", "--config", KL_NODE_KUBEADM_YAML },
@@ -413,21 +413,6 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	if (kubeadm(k, 300000, err, reset) != 0 || kubeadm(k, k->o->wait_timeout_ms, err, init) != 0)
 		return -1;
 	return 0;
-}
-
-/* CoreDNS as kubeadm makes it, without `forward` and `loop` (which query the
- * upstream): for machines that must not send DNS queries beyond themselves. */
-static int
-sealed_coredns(struct k8s *k, struct kl_err *err)
-{
-	SUB(k->o, "Configuring CoreDNS without an upstream (--dns-upstream=none) ...");
-	/* kubeadm's manifest goes through sed on the machine, which drops the Corefile's
-	 * forward block and loop line: both live inside one literal block scalar. */
-	return kl_k8s_run(k, 60000, KL_R_K8S, NULL, err, "sh", "-c",
-		      "\"$1/kubeadm\" init phase addon coredns --config \"$2\" --print-manifest |"
-		      " sed -e '/^ *forward \\. /,/^ *}/d' -e '/^ *loop$/d' |"
-		      " \"$1/kubectl\" --kubeconfig=" KL_NODE_ADMIN_CONF " apply -f -",
-		      "sh", k->bin_dir, KL_NODE_KUBEADM_YAML, NULL);
 }
 
 /* --cni FILE: the manifest to the machine, then kubectl apply. */
@@ -479,8 +464,6 @@ finish_cluster(struct k8s *k, struct kl_err *err)
 	rc = kubectl(k, NULL, &res, err, label);
 	if (rc == 0 && cni_manifest(k->o))
 		rc = apply_cni(k, err);
-	if (rc == 0 && k->o->dns_upstream_none)
-		rc = sealed_coredns(k, err);
 out:
 	kl_run_result_release(&res);
 	return rc;
@@ -552,6 +535,7 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	if (o->wait == KL_WAIT_NONE)
 		SUB(o, "Not waiting for the components (--wait=none)");
 	if (PHASE("kubeconfig", write_kubeconfig(&k, err)) ||
+	    (o->addons && PHASE("addons", o->addons(o->addons_arg, c, err))) ||
 	    PHASE("waits", kl_cluster_wait(k.r, k.bin_dir, k.node_name, c->machine->name, o->wait_timeout_ms,
 					   (o->wait ? o->wait : KL_WAIT_ALL) & ~KL_WAIT_APISERVER, err)))
 		goto out;

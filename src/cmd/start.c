@@ -20,6 +20,7 @@
 #include "kubelaunch/out.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
+#include "addons_cmd.h"
 
 static const struct kl_opt opts[] = {
 	{ "driver", 'd', KL_OPT_STRING, "NAME", "qemu, kvm2 (libvirt), none, ssh or vfkit; chosen by health when not given", NULL },
@@ -45,7 +46,8 @@ static const struct kl_opt opts[] = {
 	{ "cert-expiration", 0, KL_OPT_DURATION, "DURATION", "how long the certificates are valid", "26280h" },
 	{ "embed-certs", 0, KL_OPT_BOOL, NULL, "embed the certificates in the kubeconfig", NULL },
 	{ "keep-context", 0, KL_OPT_BOOL, NULL, "do not switch the kubeconfig's current context", NULL },
-	{ "dns-upstream", 0, KL_OPT_STRING, "host|none", "where CoreDNS forwards other names: the machine's resolver, or nowhere", "host" },
+	{ "dns-upstream", 0, KL_OPT_STRING, "host|none", "where CoreDNS forwards other names: the machine's resolver, or nowhere (the dns addon's 'upstream', kept in the profile)", "host" },
+	{ "addons", 0, KL_OPT_LIST, "NAME,...", "addons to enable (kept in the profile; see 'kubelaunch addons list')", NULL },
 	{ "download-only", 0, KL_OPT_BOOL, NULL, "fetch and verify what a start needs, then stop", NULL },
 	{ "no-kubernetes", 0, KL_OPT_BOOL, NULL, "start the machine only, without Kubernetes", NULL },
 	{ "wait", 0, KL_OPT_LIST, "TARGET,...", "what to wait for after the API server: apiserver, system_pods, default_sa, node_ready, kubelet, dns, all or none", "all" },
@@ -240,6 +242,25 @@ choose_driver(struct kl_ctx *ctx, json_t *existing, struct kl_err *err)
 	return d;
 }
 
+/* --addons names addons there are, each once. */
+static int
+check_addons(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct kl_addon_set set;
+	const struct kl_addon **found = NULL;
+	char **names = NULL;
+	size_t n = kl_args_list(&ctx->args, "addons", &names);
+	int rc = kl_addons_load(&set, err);
+
+	if (rc == 0)
+		rc = kl_cmd_addons_resolve(&set, (const char *const *)names, n, &found, err);
+	free(found);
+	kl_strv_free(names);
+	if (set.v)
+		kl_addons_release(&set);
+	return rc;
+}
+
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
@@ -265,6 +286,8 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 		if (rc != 0)
 			return -1;
 	}
+	if (kl_args_has(&ctx->args, "addons") && check_addons(ctx, err) != 0)
+		return -1;
 	kl_args_list(&ctx->args, "extra-config", &extra);
 	rc = kl_kubeadm_check_options((const char *const *)extra, kl_args_str(&ctx->args, "feature-gates", NULL), err);
 	kl_strv_free(extra);
@@ -360,7 +383,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	const struct kl_driver_ops *d;
 	struct kl_start_opts so = { 0 };
 	json_t *cfg_defaults = NULL;
-	char **extra = NULL, **ips = NULL, **names = NULL;
+	char **extra = NULL, **ips = NULL, **names = NULL, **addons = NULL;
+	struct kl_cmd_addons_start as = { 0 };
 	int rc = -1, existed = kl_profile_exists(ctx->home, ctx->profile);
 
 	if (existed && kl_profile_load(ctx->home, ctx->profile, &old, err) != 0)
@@ -383,7 +407,15 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	so.cert_expiration_ms = kl_args_int(&ctx->args, "cert-expiration", kl_json_int(cfg_defaults, "cert-expiration", 0));
 	so.embed_certs = kl_args_bool(&ctx->args, "embed-certs") || json_is_true(json_object_get(cfg_defaults, "embed-certs"));
 	so.keep_context = kl_args_bool(&ctx->args, "keep-context") || json_is_true(json_object_get(cfg_defaults, "keep-context"));
-	so.dns_upstream_none = strcmp(kl_args_str(&ctx->args, "dns-upstream", "host"), "none") == 0;
+	kl_args_list(&ctx->args, "addons", &addons);
+	as.names = (const char *const *)addons;
+	for (as.nnames = 0; addons && addons[as.nnames]; as.nnames++)
+		;
+	as.dns_upstream = kl_args_has(&ctx->args, "dns-upstream") ? kl_args_str(&ctx->args, "dns-upstream", NULL) : NULL;
+	as.timeout_ms = so.wait_timeout_ms;
+	as.out = ctx->out;
+	so.addons = kl_cmd_addons_start;
+	so.addons_arg = &as;
 	so.force = kl_args_bool(&ctx->args, "force");
 	/* A manifest is recorded by its full path: a restart applies it again from anywhere. */
 	if ((so.cni = kl_json_str(settings, "CNI")) && strcmp(so.cni, "auto") != 0 && strcmp(so.cni, "bridge") != 0) {
@@ -423,6 +455,7 @@ out:
 	kl_strv_free(extra);
 	kl_strv_free(ips);
 	kl_strv_free(names);
+	kl_strv_free(addons);
 	json_decref(cfg_defaults);
 	kl_cluster_release(&c);
 	kl_profile_release(&old);

@@ -5,6 +5,7 @@
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/units.h"
 
+extern const struct kl_cmd kl_cmd_addons;
 extern const struct kl_cmd kl_cmd_cache;
 extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
@@ -30,6 +31,7 @@ extern const struct kl_cmd kl_cmd_version;
 
 /* Sorted by name. Adding a command: one new file and one line here. */
 const struct kl_cmd *const kl_commands[] = {
+	&kl_cmd_addons,
 	&kl_cmd_cache,
 	&kl_cmd_completion,
 	&kl_cmd_config,

@@ -12,6 +12,7 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/kube.h"
 #include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
@@ -491,4 +492,108 @@ kl_kubeconfig_info_release(struct kl_kubeconfig_info *info)
 	free(info->current_context);
 	free(info->server);
 	memset(info, 0, sizeof(*info));
+}
+
+/* ---- a client from a kubeconfig ---- */
+
+/* The inner mapping of the entry named `name` in the list `key`, or 0. */
+static int
+named_inner(yaml_document_t *doc, int root, const char *key, const char *inner, const char *name)
+{
+	int seq = kl_yaml_map_get(doc, root, key);
+	long i = kl_yaml_is_seq(doc, seq) && name ? find_named(doc, seq, name) : -1;
+
+	return i < 0 ? 0 : kl_yaml_map_get(doc, kl_yaml_seq_item(doc, seq, (size_t)i), inner);
+}
+
+/* `key` as a path (relative to the file's directory) or `key`-data decoded into pem. */
+static void
+file_or_data(yaml_document_t *doc, int map, const char *key, const char *dir, char **path, struct kl_strbuf *pem)
+{
+	char *data_key = kl_xasprintf("%s-data", key);
+	const char *data = kl_yaml_node_str(doc, kl_yaml_map_get(doc, map, data_key));
+	const char *p = kl_yaml_node_str(doc, kl_yaml_map_get(doc, map, key));
+
+	if (data && *data) {
+		size_t n = strlen(data);
+		int len;
+
+		kl_strbuf_grow(pem, n);
+		len = EVP_DecodeBlock((unsigned char *)pem->buf, (const unsigned char *)data, (int)n);
+		/* EVP_DecodeBlock counts the padding as zero bytes. */
+		while (len > 0 && n > 0 && data[n - 1] == '=') {
+			len--;
+			n--;
+		}
+		kl_strbuf_setlen(pem, len > 0 ? (size_t)len : 0);
+	} else if (p && *p) {
+		*path = p[0] == '/' ? kl_xstrdup(p) : kl_xasprintf("%s/%s", dir, p);
+	}
+	free(data_key);
+}
+
+struct kl_kube *
+kl_kube_new_kubeconfig(const char *path, const char *context, struct kl_err *err)
+{
+	struct kl_strbuf in = KL_STRBUF_INIT, ca = KL_STRBUF_INIT, crt = KL_STRBUF_INIT, key = KL_STRBUF_INIT;
+	char *dir = kl_xstrdup(path), *ca_path = NULL, *crt_path = NULL, *key_path = NULL, why[256];
+	struct kl_kube_config cfg = { .name = context };
+	struct kl_kube *k = NULL;
+	yaml_document_t doc;
+	int root, ctx, loaded = 0;
+
+	snprintf(dir, strlen(path) + 1, "%s", dirname(dir));
+	if (kl_read_file(path, &in, err) != 0)
+		goto out;
+	if (kl_yaml_load(in.buf, in.len, &doc, NULL, why, sizeof(why)) != 0) {
+		kl_err_set(err, KL_R_K8S_KUBECONFIG, "cannot parse kubeconfig '%s': %s", path, why);
+		goto out;
+	}
+	loaded = 1;
+	root = yaml_document_get_root_node(&doc) ? 1 : 0;
+	if (context == NULL)
+		context = kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, root, "current-context"));
+	ctx = named_inner(&doc, root, "contexts", "context", context);
+	if (ctx == 0) {
+		kl_err_set(err, KL_R_K8S_KUBECONFIG, "kubeconfig '%s' has no context '%s'", path,
+			   context ? context : "(current-context is not set)");
+		goto out;
+	}
+	cfg.name = context;
+	{
+		int cl = named_inner(&doc, root, "clusters", "cluster",
+				     kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, ctx, "cluster")));
+		int us = named_inner(&doc, root, "users", "user",
+				     kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, ctx, "user")));
+
+		cfg.server = kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, cl, "server"));
+		file_or_data(&doc, cl, "certificate-authority", dir, &ca_path, &ca);
+		file_or_data(&doc, us, "client-certificate", dir, &crt_path, &crt);
+		file_or_data(&doc, us, "client-key", dir, &key_path, &key);
+	}
+	cfg.ca_path = ca_path;
+	cfg.ca_data = ca.len ? ca.buf : NULL;
+	cfg.cert_path = crt_path;
+	cfg.cert_data = crt.len ? crt.buf : NULL;
+	cfg.key_path = key_path;
+	cfg.key_data = key.len ? key.buf : NULL;
+	k = kl_kube_new(&cfg, err);
+	if (k == NULL)
+		kl_err_wrap(err, "kubeconfig '%s', context '%s'", path, context);
+out:
+	if (loaded)
+		yaml_document_delete(&doc);
+	if (in.alloc)
+		OPENSSL_cleanse(in.buf, in.alloc);
+	if (key.alloc)
+		OPENSSL_cleanse(key.buf, key.alloc);
+	kl_strbuf_release(&in);
+	kl_strbuf_release(&ca);
+	kl_strbuf_release(&crt);
+	kl_strbuf_release(&key);
+	free(ca_path);
+	free(crt_path);
+	free(key_path);
+	free(dir);
+	return k;
 }

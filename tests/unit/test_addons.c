@@ -1,0 +1,283 @@
+/* The addon registry and rendering: goldens of every addon (tests/golden/addons/,
+ * KL_TEST_REGENERATE=1 rewrites them), each parsed back with libyaml; overrides;
+ * values that must not change the YAML; errors naming file:line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubelaunch/addons.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/xalloc.h"
+#include "kubelaunch/yaml.h"
+#include "unit.h"
+
+static json_t *
+cluster_facts(void)
+{
+	return json_pack("{s:s}", "hostIP", "192.168.39.1");
+}
+
+/* Every document of `yaml`: parsed by libyaml, labelled, and its images in `images`
+ * (appended, one per line). Returns the number of objects, -1 on a parse error. */
+static int
+parse_back(const char *yaml, const char *addon, struct kl_strbuf *images)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int n = 0;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, strlen(yaml));
+	for (;;) {
+		int meta, labels;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			n = -1;
+			break;
+		}
+		if (yaml_document_get_root_node(&doc) == NULL) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		meta = kl_yaml_map_get(&doc, 1, "metadata");
+		labels = meta ? kl_yaml_map_get(&doc, meta, "labels") : 0;
+		if (!labels || !kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, labels, KL_ADDON_LABEL)) ||
+		    strcmp(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, labels, KL_ADDON_LABEL)), addon) != 0)
+			kl_unit_fail(__FILE__, __LINE__, "%s: object %d has no label %s=%s", addon, n, KL_ADDON_LABEL, addon);
+		for (yaml_node_t *p = doc.nodes.start; p < doc.nodes.top; p++) {
+			if (p->type != YAML_MAPPING_NODE)
+				continue;
+			for (yaml_node_pair_t *kv = p->data.mapping.pairs.start; kv < p->data.mapping.pairs.top; kv++) {
+				const char *k = kl_yaml_node_str(&doc, kv->key), *v = kl_yaml_node_str(&doc, kv->value);
+
+				if (k && v && strcmp(k, "image") == 0)
+					kl_strbuf_addf(images, "%s\n", v);
+			}
+		}
+		yaml_document_delete(&doc);
+		n++;
+	}
+	yaml_parser_delete(&parser);
+	return n;
+}
+
+KL_TEST(addons_builtin_set)
+{
+	static const char *const want[] = { "dashboard", "default-storageclass", "dns", "headlamp", "ingress",
+					    "metrics-server", "registry", "storage-provisioner" };
+	struct kl_addon_set set;
+	struct kl_err err;
+
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	CHECK_INT(kl_addons_load(&set, &err), 0);
+	CHECK_INT(set.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < set.n && i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(set.v[i].name, want[i]);
+	CHECK(kl_addons_find(&set, "dns")->default_on);
+	CHECK(kl_addons_find(&set, "storage-provisioner")->default_on);
+	CHECK(kl_addons_find(&set, "default-storageclass")->default_on);
+	CHECK(!kl_addons_find(&set, "ingress")->default_on);
+	kl_addons_release(&set);
+}
+
+KL_TEST(addons_goldens_parse_back)
+{
+	struct kl_addon_set set;
+	struct kl_err err;
+	json_t *facts = cluster_facts();
+	struct kl_addon_values vals = { .cluster = facts };
+
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	if (kl_addons_load(&set, &err) != 0) {
+		kl_unit_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < set.n; i++) {
+		const struct kl_addon *a = &set.v[i];
+		struct kl_strbuf yaml = KL_STRBUF_INIT, images = KL_STRBUF_INIT;
+		char *golden = kl_xasprintf("addons/%s.yaml", a->name);
+
+		if (kl_addon_render(&set, a, &vals, &yaml, &err) != 0) {
+			kl_unit_fail(__FILE__, __LINE__, "%s: %s", a->name, err.msg);
+		} else {
+			kl_unit_golden(golden, yaml.buf);
+			if (parse_back(yaml.buf, a->name, &images) < 1)
+				kl_unit_fail(__FILE__, __LINE__, "%s: the rendering does not parse back", a->name);
+			for (size_t k = 0; k < a->nimages; k++) {
+				char *line = kl_xasprintf("%s\n", a->images[k].ref);
+
+				if (strstr(images.buf, line) == NULL && strstr(yaml.buf, a->images[k].ref) == NULL)
+					kl_unit_fail(__FILE__, __LINE__, "%s: image %s not rendered", a->name, a->images[k].ref);
+				free(line);
+			}
+			CHECK(strstr(yaml.buf, "${") == NULL);
+		}
+		kl_strbuf_release(&yaml);
+		kl_strbuf_release(&images);
+		free(golden);
+	}
+	kl_addons_release(&set);
+	json_decref(facts);
+}
+
+KL_TEST(addons_overrides)
+{
+	static const char *const images[] = { "Traefik=example.test/traefik:v9", NULL };
+	static const char *const regs[] = { "Traefik=localhost:5000", NULL };
+	static const char *const bad_key[] = { "Traffic=example.test/x:1", NULL };
+	static const char *const bad_ref[] = { "Traefik=has space", NULL };
+	struct kl_addon_set set;
+	struct kl_err err;
+	const struct kl_addon *ing;
+	struct kl_addon_values v = { 0 };
+	char *ref;
+
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	if (kl_addons_load(&set, &err) != 0)
+		return;
+	ing = kl_addons_find(&set, "ingress");
+	v.images = images;
+	ref = kl_addon_image_ref(&ing->images[0], &v);
+	CHECK_STR(ref, "example.test/traefik:v9");
+	free(ref);
+	v.images = NULL;
+	v.registries = regs;
+	ref = kl_addon_image_ref(&ing->images[0], &v);
+	CHECK_STR(ref, "localhost:5000/library/traefik:v3.6.12");
+	free(ref);
+	v.images = images;
+	ref = kl_addon_image_ref(&ing->images[0], &v);
+	CHECK_STR(ref, "localhost:5000/traefik:v9");
+	free(ref);
+	CHECK_INT(kl_addons_check_overrides(&ing, 1, &v, &err), 0);
+	v.images = bad_key;
+	CHECK_INT(kl_addons_check_overrides(&ing, 1, &v, &err), -1);
+	CHECK_INT(err.reason, KL_R_SVC_ADDON_USAGE);
+	CHECK_STR(err.msg, "--images key 'Traffic' names no image of addon 'ingress'; its images: Traefik");
+	v.images = bad_ref;
+	CHECK_INT(kl_addons_check_overrides(&ing, 1, &v, &err), -1);
+	CHECK(strstr(err.msg, "invalid --images 'Traefik=has space'") != NULL);
+	kl_addons_release(&set);
+}
+
+static void
+write_addon(const char *dir, const char *name, const char *meta, const char *manifest)
+{
+	char *d = kl_xasprintf("%s/%s", dir, name), *m = kl_xasprintf("%s/addon.yaml", d);
+	char *f = kl_xasprintf("%s/objects.yaml", d);
+
+	kl_mkdir_p(d, 0755, NULL);
+	kl_write_file_atomic(m, meta, strlen(meta), 0644, NULL);
+	kl_write_file_atomic(f, manifest, strlen(manifest), 0644, NULL);
+	free(d);
+	free(m);
+	free(f);
+}
+
+/* A value that reads as another type, or carries YAML's own characters, stays one
+ * string scalar: the structure cannot change. */
+KL_TEST(addons_values_cannot_break_yaml)
+{
+	static const char *const images[] = { "App=8443", NULL };
+	static const char *const evil[] = { "true", "8443", "a: b", "- x", "x\n---\nkind: Secret", "{a: [", "#c", "'\"", "" };
+	char *dir = kl_xasprintf("%s/addons-free", kl_unit_tmpdir());
+	struct kl_addon_set set;
+	struct kl_err err;
+	struct kl_addon_values v = { .images = images };
+
+	write_addon(dir, "free", "name: free\nmanifests: [objects.yaml]\nimages: {App: example.test/app:1}\n"
+		    "settings: [{name: text}]\n",
+		    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  plain: ${settings.text}\n"
+		    "  inner: \"[${settings.text}]\"\n  block: |\n    ${settings.text}\n  image: ${images.App}\n"
+		    "  list:\n  - ${settings.text}\n  - \"${settings.text}\"\n");
+	setenv("KUBELAUNCH_ADDONS_DIR", dir, 1);
+	if (kl_addons_load(&set, &err) != 0) {
+		kl_unit_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		struct kl_strbuf yaml = KL_STRBUF_INIT;
+		json_t *settings = json_pack("{s:s}", "text", evil[i]);
+		yaml_document_t doc;
+		char why[200], *block;
+		int nd = 0, data;
+
+		v.settings = settings;
+		CHECK_INT(kl_addon_render(&set, kl_addons_find(&set, "free"), &v, &yaml, &err), 0);
+		if (kl_yaml_load(yaml.buf, yaml.len, &doc, &nd, why, sizeof(why)) != 0) {
+			kl_unit_fail(__FILE__, __LINE__, "value '%s': %s", evil[i], why);
+			continue;
+		}
+		CHECK_INT(nd, 1);
+		data = kl_yaml_map_get(&doc, 1, "data");
+		CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, data, "plain")), evil[i]);
+		block = kl_xasprintf("%s\n", evil[i]);
+		CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, data, "block")), block);
+		CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, data, "image")), "8443");
+		CHECK_INT(kl_yaml_seq_len(&doc, kl_yaml_map_get(&doc, data, "list")), 2);
+		/* Typed plain text was quoted: it reads back as a string. */
+		CHECK(strstr(yaml.buf, "image: \"8443\"") || strstr(yaml.buf, "image: '8443'"));
+		if (strcmp(evil[i], "true") == 0)
+			CHECK(strstr(yaml.buf, "plain: true") == NULL);
+		free(block);
+		yaml_document_delete(&doc);
+		json_decref(settings);
+		kl_strbuf_release(&yaml);
+	}
+	kl_addons_release(&set);
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	free(dir);
+}
+
+KL_TEST(addons_errors_name_file_line)
+{
+	char *dir = kl_xasprintf("%s/addons-dir", kl_unit_tmpdir());
+	struct kl_addon_set set;
+	const struct kl_addon *a;
+	struct kl_strbuf yaml = KL_STRBUF_INIT;
+	struct kl_err err;
+	char *want;
+
+	write_addon(dir, "broken", "name: broken\nmanifests: [objects.yaml]\nimages:\n  App: example.test/app:1\n",
+		    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: ${images.App}\n"
+		    "  b: |\n    line one\n    ${settings.nope}\n");
+	write_addon(dir, "choice", "name: choice\nmanifests: [objects.yaml]\nsettings:\n  - name: mode\n    default: a\n"
+		    "    choices: {a: A, b: B}\n",
+		    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  m: ${settings.mode}\n");
+	setenv("KUBELAUNCH_ADDONS_DIR", dir, 1);
+	CHECK_INT(kl_addons_load(&set, &err), 0);
+	CHECK_INT(kl_addons_lookup(&set, "brokn", &a, &err), -1);
+	CHECK_INT(err.reason, KL_R_SVC_ADDON_UNKNOWN);
+	CHECK_STR(err.msg, "there is no addon 'brokn': did you mean 'broken'?");
+	CHECK_INT(kl_addons_lookup(&set, "broken", &a, &err), 0);
+	CHECK_INT(kl_addon_render(&set, a, NULL, &yaml, &err), -1);
+	CHECK_INT(err.reason, KL_R_SVC_ADDON_MANIFEST);
+	want = kl_xasprintf("%s/broken/objects.yaml:9: unknown variable '${settings.nope}'", dir);
+	CHECK_STR(err.msg, want);
+	free(want);
+	kl_strbuf_reset(&yaml);
+	{
+		json_t *s = json_pack("{s:s}", "mode", "c");
+		struct kl_addon_values v = { .settings = s };
+
+		CHECK_INT(kl_addon_render(&set, kl_addons_find(&set, "choice"), &v, &yaml, &err), -1);
+		CHECK_STR(err.msg, "setting 'mode' of addon 'choice' is 'c': use a or b");
+		json_object_set_new(s, "mode", json_string("b"));
+		kl_strbuf_reset(&yaml);
+		CHECK_INT(kl_addon_render(&set, kl_addons_find(&set, "choice"), &v, &yaml, &err), 0);
+		CHECK(strstr(yaml.buf, "  m: B\n") != NULL);
+		json_decref(s);
+	}
+	kl_addons_release(&set);
+	/* A manifest that is not YAML: its file, line and column. */
+	write_addon(dir, "broken", "name: broken\nmanifests: [objects.yaml]\n", "apiVersion: v1\nkind: [\n");
+	CHECK_INT(kl_addons_load(&set, &err), 0);
+	kl_strbuf_reset(&yaml);
+	CHECK_INT(kl_addon_render(&set, kl_addons_find(&set, "broken"), NULL, &yaml, &err), -1);
+	want = kl_xasprintf("%s/broken/objects.yaml:3:", dir);
+	CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+	free(want);
+	kl_addons_release(&set);
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	kl_strbuf_release(&yaml);
+	free(dir);
+}

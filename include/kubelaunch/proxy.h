@@ -24,19 +24,13 @@
 #define KL_PROXY_REJECT_PATHS "^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach,^/api/.*/pods/.*/portforward"
 #define KL_PROXY_ACCEPT_PATHS "^.*"
 
-/* Where the API server is and who we are to it. */
+/* Where the API server is and who we are to it (the strings are borrowed). */
 struct kl_proxy_target {
-	char *server;    /* https://HOST:PORT */
-	char *ca_path;   /* the CA the server's certificate must chain to */
-	char *cert_path; /* the client certificate and key */
-	char *key_path;
+	const char *server;    /* https://HOST:PORT */
+	const char *ca_path;   /* the CA the server's certificate must chain to */
+	const char *cert_path; /* the client certificate and key */
+	const char *key_path;
 };
-
-/* A profile's target: its recorded APIServer, $KUBELAUNCH_HOME/certs/ca.crt and
- * profiles/P/certs/client.{crt,key}. A profile without an API server is K8S_APISERVER. */
-int kl_proxy_target_profile(const char *home, const char *profile, struct kl_proxy_target *t,
-			    struct kl_err *err);
-void kl_proxy_target_release(struct kl_proxy_target *t);
 
 struct kl_proxy_opts {
 	const struct kl_proxy_target *target;

@@ -144,38 +144,57 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 	}
 }
 
-struct kl_kube *
-kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+int
+kl_cluster_api(struct kl_cluster *c, struct kl_cluster_api *api, struct kl_err *err)
 {
 	struct kl_machine *m = c->machine;
 	struct kl_endpoint ep = { .port = 0 };
-	char *server = NULL, *ca = kl_xasprintf("%s/certs/ca.crt", c->home);
 	char *dir = kl_xasprintf("%s/profiles/%s/certs", c->home, m->name);
-	char *crt = kl_xasprintf("%s/client.crt", dir), *key = kl_xasprintf("%s/client.key", dir);
-	char *label = kl_xasprintf("profile '%s'", m->name);
-	struct kl_kube *k = NULL;
 
+	*api = (struct kl_cluster_api){ 0 };
 	/* Where the host reaches the API server now (a VM's forward may have moved);
 	 * else what the last start recorded. */
 	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, NULL) == 0 && ep.port > 0)
-		server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
+		api->server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
 	else if (kl_profile_str(&c->profile, "APIServer", NULL))
-		server = kl_xstrdup(kl_profile_str(&c->profile, "APIServer", NULL));
-	if (server == NULL) {
-		kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
-	} else {
-		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = ca, .cert_path = crt,
-					      .key_path = key };
+		api->server = kl_xstrdup(kl_profile_str(&c->profile, "APIServer", NULL));
+	api->ca_path = kl_xasprintf("%s/certs/ca.crt", c->home);
+	api->cert_path = kl_xasprintf("%s/client.crt", dir);
+	api->key_path = kl_xasprintf("%s/client.key", dir);
+	free(dir);
+	if (api->server == NULL) {
+		kl_cluster_api_release(api);
+		return kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
+	}
+	return 0;
+}
+
+void
+kl_cluster_api_release(struct kl_cluster_api *api)
+{
+	free(api->server);
+	free(api->ca_path);
+	free(api->cert_path);
+	free(api->key_path);
+	*api = (struct kl_cluster_api){ 0 };
+}
+
+struct kl_kube *
+kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+{
+	char *label = kl_xasprintf("profile '%s'", c->machine->name);
+	struct kl_cluster_api api;
+	struct kl_kube *k = NULL;
+
+	if (kl_cluster_api(c, &api, err) == 0) {
+		struct kl_kube_config cfg = { .name = label, .server = api.server, .ca_path = api.ca_path,
+					      .cert_path = api.cert_path, .key_path = api.key_path };
 
 		k = kl_kube_new(&cfg, err);
 		if (k)
 			kl_kube_set_deadline(k, kl_now_ms() + timeout_ms);
+		kl_cluster_api_release(&api);
 	}
 	free(label);
-	free(key);
-	free(crt);
-	free(dir);
-	free(ca);
-	free(server);
 	return k;
 }

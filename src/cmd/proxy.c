@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/proxy.h"
 #include "kubelaunch/xalloc.h"
@@ -39,18 +40,25 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
+	struct kl_cluster_api api = { 0 };
 	struct kl_proxy_target t = { 0 };
 	struct kl_proxy_opts o = { .target = &t, .handle_signals = 1 };
+	struct kl_cluster c = { 0 };
 	struct kl_proxy *p = NULL;
-	int rc = -1;
+	int rc = -1, opened = 0;
 
 	if (kl_args_has(&ctx->args, "server")) {
-		t.server = kl_xstrdup(kl_args_str(&ctx->args, "server", ""));
-		t.ca_path = kl_xstrdup(kl_args_str(&ctx->args, "certificate-authority", ""));
-		t.cert_path = kl_xstrdup(kl_args_str(&ctx->args, "client-certificate", ""));
-		t.key_path = kl_xstrdup(kl_args_str(&ctx->args, "client-key", ""));
-	} else if (kl_proxy_target_profile(ctx->home, ctx->profile, &t, err) != 0) {
-		goto out;
+		t.server = kl_args_str(&ctx->args, "server", "");
+		t.ca_path = kl_args_str(&ctx->args, "certificate-authority", "");
+		t.cert_path = kl_args_str(&ctx->args, "client-certificate", "");
+		t.key_path = kl_args_str(&ctx->args, "client-key", "");
+	} else {
+		if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
+			goto out;
+		opened = 1;
+		if (kl_cluster_api(&c, &api, err) != 0)
+			goto out;
+		t = (struct kl_proxy_target){ api.server, api.ca_path, api.cert_path, api.key_path };
 	}
 	o.address = kl_args_str(&ctx->args, "address", "127.0.0.1");
 	o.port = (int)kl_args_int(&ctx->args, "port", 8001);
@@ -73,7 +81,9 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	rc = 0;
 out:
 	kl_proxy_free(p);
-	kl_proxy_target_release(&t);
+	kl_cluster_api_release(&api);
+	if (opened)
+		kl_cluster_release(&c);
 	return rc;
 }
 

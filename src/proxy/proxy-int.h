@@ -6,7 +6,6 @@
  *   response.c  the API server's response parsed and written back to the client
  *   upstream.c  TLS connections to the API server and the pool of idle ones
  *   filter.c    the Host and path filters
- *   target.c    a profile's API server and client certificate
  */
 #ifndef KL_PROXY_INT_H
 #define KL_PROXY_INT_H

@@ -18,6 +18,8 @@
 #ifndef KL_PROXY_H
 #define KL_PROXY_H
 
+#include <signal.h>
+
 #include "kubelaunch/err.h"
 
 #define KL_PROXY_ACCEPT_HOSTS "^localhost$,^127\\.0\\.0\\.1$,^\\[::1\\]$"
@@ -40,6 +42,7 @@ struct kl_proxy_opts {
 	const char *reject_paths; /* NULL: KL_PROXY_REJECT_PATHS */
 	const char *accept_paths; /* NULL: KL_PROXY_ACCEPT_PATHS */
 	int handle_signals;       /* SIGINT/SIGTERM stop the proxy (the first one, cleanly) */
+	volatile sig_atomic_t *stop_flag; /* set when it stops (may be NULL): for the caller's waits */
 };
 
 struct kl_proxy;

@@ -9,6 +9,7 @@ extern const struct kl_cmd kl_cmd_addons;
 extern const struct kl_cmd kl_cmd_cache;
 extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
+extern const struct kl_cmd kl_cmd_dashboard;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
 extern const struct kl_cmd kl_cmd_ip;
@@ -35,6 +36,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_cache,
 	&kl_cmd_completion,
 	&kl_cmd_config,
+	&kl_cmd_dashboard,
 	&kl_cmd_delete,
 	&kl_cmd_help,
 	&kl_cmd_ip,

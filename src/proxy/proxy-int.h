@@ -86,6 +86,7 @@ struct kl_proxy {
 	uv_timer_t sweep;
 	int handle_signals, signum, port, listening, all_closed;
 	atomic_int stopped;
+	volatile sig_atomic_t *stop_flag;
 	pthread_t thread;
 	int threaded;
 	struct kl_proxy_filter *filter;

@@ -76,6 +76,8 @@ stop_all(struct kl_proxy *p)
 		return;
 	p->all_closed = 1;
 	atomic_store(&p->stopped, 1);
+	if (p->stop_flag)
+		*p->stop_flag = 1;
 	if (p->listening)
 		uv_close((uv_handle_t *)&p->listener, NULL);
 	uv_close((uv_handle_t *)&p->stop_async, NULL);
@@ -178,6 +180,7 @@ kl_proxy_new(const struct kl_proxy_opts *o, struct kl_err *err)
 		return NULL;
 	}
 	uv_timer_start(&p->sweep, on_sweep, 1000, 1000);
+	p->stop_flag = o->stop_flag;
 	if ((p->handle_signals = o->handle_signals)) {
 		uv_signal_init(&p->loop, &p->sigint);
 		uv_signal_init(&p->loop, &p->sigterm);

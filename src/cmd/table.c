@@ -26,6 +26,7 @@ extern const struct kl_cmd kl_cmd_start;
 extern const struct kl_cmd kl_cmd_status;
 extern const struct kl_cmd kl_cmd_stop;
 extern const struct kl_cmd kl_cmd_supervise;
+extern const struct kl_cmd kl_cmd_tunnel;
 extern const struct kl_cmd kl_cmd_unpause;
 extern const struct kl_cmd kl_cmd_update_context;
 extern const struct kl_cmd kl_cmd_version;
@@ -53,6 +54,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_status,
 	&kl_cmd_stop,
 	&kl_cmd_supervise,
+	&kl_cmd_tunnel,
 	&kl_cmd_unpause,
 	&kl_cmd_update_context,
 	&kl_cmd_version,

@@ -1,0 +1,193 @@
+/* tunnel.c: `kubelaunch tunnel`: every LoadBalancer service gets an address the host
+ * reaches, written to its status.loadBalancer.ingress (kube-proxy then routes that
+ * address's service ports to the endpoints), following new services through a watch
+ * until Ctrl-C, which takes the addresses away again. The address is the node's (the
+ * none, ssh and kvm2 drivers: the host routes to it). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubelaunch/cluster.h"
+#include "kubelaunch/cmd.h"
+#include "kubelaunch/json.h"
+#include "kubelaunch/kube.h"
+#include "kubelaunch/out.h"
+#include "kubelaunch/xalloc.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	stopping = 1;
+	signal(sig, SIG_DFL); /* the second one ends the process at once */
+}
+
+struct tunnel {
+	struct kl_kube *k;
+	struct kl_out *out;
+	const char *ip;
+	json_t *ours; /* "ns/name" -> true: the services whose address we wrote */
+};
+
+static int
+patch_status(struct kl_kube *k, const char *ns, const char *name, json_t *lb, struct kl_err *err)
+{
+	char *path = kl_xasprintf("/api/v1/namespaces/%s/services/%s/status", ns, name);
+	json_t *doc = json_pack("{s:{s:o}}", "status", "loadBalancer", lb);
+	char *body = json_dumps(doc, JSON_COMPACT);
+	struct kl_kube_resp resp;
+	int rc;
+
+	kl_kube_resp_init(&resp);
+	rc = kl_kube_request(k, "PATCH", path, "application/merge-patch+json", body, strlen(body), &resp, err);
+	if (rc == 0 && (resp.status < 200 || resp.status > 299))
+		rc = kl_kube_status_error(&resp, err, "cannot set the address of service '%s/%s'", ns, name);
+	kl_kube_resp_release(&resp);
+	free(body);
+	json_decref(doc);
+	free(path);
+	return rc;
+}
+
+/* The ingress IPs a service has now, as one string ("" for none). */
+static char *
+ingress_ips(json_t *svc)
+{
+	json_t *ing = json_object_get(json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress"), *e;
+	struct kl_strbuf sb = KL_STRBUF_INIT;
+	size_t i;
+
+	json_array_foreach(ing, i, e)
+		kl_strbuf_addf(&sb, "%s%s", i ? "," : "", kl_json_str(e, "ip") ? kl_json_str(e, "ip") : "");
+	return kl_strbuf_detach(&sb, NULL);
+}
+
+static int
+on_event(void *arg, const char *type, json_t *svc, struct kl_err *err)
+{
+	struct tunnel *t = arg;
+	json_t *meta = json_object_get(svc, "metadata"), *spec = json_object_get(svc, "spec"), *port;
+	const char *ns = kl_json_str(meta, "namespace"), *name = kl_json_str(meta, "name");
+	const char *stype = kl_json_str(spec, "type");
+	char *key = kl_xasprintf("%s/%s", ns, name), *have = NULL;
+	struct kl_strbuf ports = KL_STRBUF_INIT;
+	int lb = stype && strcmp(stype, "LoadBalancer") == 0, rc = 0;
+	size_t i;
+
+	if (strcmp(type, "DELETED") == 0 || !lb) {
+		if (json_object_get(t->ours, key)) {
+			json_object_del(t->ours, key);
+			kl_out_info(t->out, "service %s: %s; no longer tunnelled", key,
+				    strcmp(type, "DELETED") == 0 ? "deleted" : "no longer a LoadBalancer");
+		}
+		goto out;
+	}
+	have = ingress_ips(svc);
+	if (strcmp(have, t->ip) == 0) { /* ours already (our own patch coming back, or an earlier tunnel) */
+		if (!json_object_get(t->ours, key))
+			json_object_set_new(t->ours, key, json_true());
+		goto out;
+	}
+	if (*have && !json_object_get(t->ours, key)) {
+		kl_out_warn(t->out, "service %s already has the address %s (someone else's): left alone", key, have);
+		goto out;
+	}
+	json_array_foreach(json_object_get(spec, "ports"), i, port)
+		kl_strbuf_addf(&ports, "%s%lld/%s", i ? ", " : "", kl_json_int(port, "port", 0),
+			       kl_json_str(port, "protocol") ? kl_json_str(port, "protocol") : "TCP");
+	if ((rc = patch_status(t->k, ns, name, json_pack("{s:[{s:s}]}", "ingress", "ip", t->ip), err)) != 0) {
+		/* One service's failure must not end the tunnel for the others. */
+		kl_out_warn(t->out, "%s", err->msg);
+		rc = 0;
+		goto out;
+	}
+	json_object_set_new(t->ours, key, json_true());
+	kl_out_info(t->out, "service %s: %s (ports %s)", key, t->ip, ports.buf);
+out:
+	kl_strbuf_release(&ports);
+	free(have);
+	free(key);
+	return rc;
+}
+
+/* Take our addresses away again (a new client: the watch's may be mid-stop). */
+static void
+cleanup(struct kl_cluster *c, struct tunnel *t)
+{
+	struct kl_err err;
+	struct kl_kube *k = kl_cluster_kube(c, 10000, &err);
+	const char *key;
+	json_t *v;
+
+	if (!k) {
+		kl_out_warn(t->out, "cannot remove the tunnel's addresses: %s", err.msg);
+		return;
+	}
+	json_object_foreach(t->ours, key, v) {
+		char *ns = kl_xstrdup(key), *name = strchr(ns, '/');
+
+		*name++ = '\0';
+		if (patch_status(k, ns, name, json_pack("{s:n}", "ingress"), &err) != 0 &&
+		    err.reason != KL_R_K8S_API_NOT_FOUND)
+			kl_out_warn(t->out, "%s", err.msg);
+		else
+			kl_out_info(t->out, "service %s: address removed", key);
+		free(ns);
+	}
+	kl_kube_free(k);
+}
+
+static int
+run(struct kl_ctx *ctx, struct kl_err *err)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct tunnel t = { .out = ctx->out, .ours = json_object() };
+	struct kl_cluster c;
+	char ip[256];
+	int rc = -1, opened = 0;
+
+	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
+		goto out;
+	opened = 1;
+	if (c.machine->driver->caps & KL_CAP_SHARE) {
+		/* qemu's user-mode network: the host reaches the guest only through forwards. */
+		kl_err_set(err, KL_R_UNSUPPORTED, "tunnel needs a node address the host routes to; on the %s driver "
+			   "use 'kubelaunch service NAME --url' (a forward to the node port)", c.machine->driver->name);
+		goto out;
+	}
+	if (kl_driver_ip(c.machine, ip, sizeof(ip), err) != 0 || (t.k = kl_cluster_kube(&c, 30000, err)) == NULL)
+		goto out;
+	t.ip = ip;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	kl_kube_set_stop(t.k, &stopping);
+	kl_out_info(ctx->out, "Tunnel for profile '%s': LoadBalancer services get the address %s. This stays in the "
+		    "foreground; Ctrl-C ends it and takes the addresses away.", ctx->profile, ip);
+	fflush(stdout);
+	rc = kl_kube_watch(t.k, "/api/v1/services", NULL, 0, on_event, &t, err);
+	if (rc != 0 && err->reason == KL_R_INTERRUPTED)
+		rc = 0;
+	cleanup(&c, &t);
+	if (rc == 0)
+		kl_out_info(ctx->out, "Tunnel stopped");
+out:
+	kl_kube_free(t.k);
+	json_decref(t.ours);
+	if (opened)
+		kl_cluster_release(&c);
+	return rc;
+}
+
+const struct kl_cmd kl_cmd_tunnel = {
+	.name = "tunnel",
+	.summary = "Give LoadBalancer services an address the host reaches, until interrupted",
+	.usage = "tunnel",
+	.description = "Writes the node's address to every LoadBalancer service's status.loadBalancer.ingress "
+		       "(kube-proxy routes it to the service's endpoints), follows new services as they come, "
+		       "and stays in the foreground; Ctrl-C removes the addresses again. For Istio's ingress "
+		       "gateway, Traefik and the like.",
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NO_ARGS,
+	.run = run,
+};

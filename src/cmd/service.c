@@ -105,8 +105,10 @@ service_urls(struct kl_cluster *c, json_t *svc, const char *tmpl, const char *sc
 			return -1;
 		}
 		json_array_append_new(*urls, json_string(url.buf));
-		json_array_append_new(*names, json_sprintf("%s/%lld", sp.name ? sp.name : "",
-							   kl_json_int(port, "port", 0)));
+		if (sp.name && *sp.name)
+			json_array_append_new(*names, json_sprintf("%s/%lld", sp.name, kl_json_int(port, "port", 0)));
+		else
+			json_array_append_new(*names, json_sprintf("%lld", kl_json_int(port, "port", 0)));
 		kl_strbuf_release(&url);
 	}
 	return 0;

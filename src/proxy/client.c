@@ -90,13 +90,94 @@ kl_px_hop_by_hop(const char *name)
 	return 0;
 }
 
+/* ---- the places for short requests ---- */
+
+static void
+start_upstream(struct kl_px_client *c)
+{
+	c->up = kl_px_up_get(c->p, c);
+	kl_px_up_send(c->up, c->head.buf, c->head.len);
+	if (c->req_body || c->upgrade) /* only a request without a body is sent again */
+		kl_strbuf_release(&c->head);
+}
+
+/* A watch, a followed log: holds its connection for long, so takes no place. */
+static int
+long_running(const char *url)
+{
+	const char *q = strchr(url, '?');
+
+	return q && ((strstr(q, "watch=") && !strstr(q, "watch=0") && !strstr(q, "watch=false")) ||
+		     strstr(q, "follow=true") || strstr(q, "follow=1"));
+}
+
+/* Give the current request's place back (if it had one) and let the next one in. */
+static void
+release_place(struct kl_px_client *c)
+{
+	struct kl_px_loop *p = c->p;
+	struct kl_px_client **pp;
+
+	if (c->queued) {
+		for (pp = &p->waitq; *pp; pp = &(*pp)->wait_next)
+			if (*pp == c) {
+				*pp = c->wait_next;
+				break;
+			}
+		p->waitq_tail = NULL;
+		for (struct kl_px_client *w = p->waitq; w; w = w->wait_next)
+			p->waitq_tail = w;
+		c->queued = 0;
+	}
+	if (c->counted) {
+		c->counted = 0;
+		p->nbusy--;
+	}
+	while (p->waitq && p->nbusy < p->busy_max && !p->all_closed) {
+		struct kl_px_client *w = p->waitq;
+
+		p->waitq = w->wait_next;
+		if (!p->waitq)
+			p->waitq_tail = NULL;
+		w->wait_next = NULL;
+		w->queued = 0;
+		w->counted = 1;
+		p->nbusy++;
+		start_upstream(w);
+		kl_px_up_flush(w->up);
+	}
+}
+
+static void
+take_place(struct kl_px_client *c)
+{
+	struct kl_px_loop *p = c->p;
+
+	if (c->req_body || c->upgrade || long_running(c->url.buf)) {
+		start_upstream(c);
+		return;
+	}
+	if (p->nbusy < p->busy_max) {
+		c->counted = 1;
+		p->nbusy++;
+		start_upstream(c);
+		return;
+	}
+	c->queued = 1;
+	if (p->waitq_tail)
+		p->waitq_tail->wait_next = c;
+	else
+		p->waitq = c;
+	p->waitq_tail = c;
+}
+
 /* ---- the connection ---- */
 
 static void
 client_closed(uv_handle_t *h)
 {
 	struct kl_px_client *c = h->data;
-	struct kl_proxy *p = c->p;
+	struct kl_px_loop *p = c->p;
 
 	if (c->prev)
 		c->prev->next = c->next;
@@ -121,6 +202,7 @@ kl_px_client_close(struct kl_px_client *c)
 	if (c->closed)
 		return;
 	c->closed = c->closing = 1;
+	release_place(c);
 	if (u) {
 		c->up = NULL;
 		u->c = NULL;
@@ -149,6 +231,7 @@ kl_px_client_finish(struct kl_px_client *c)
 	if (c->closing)
 		return;
 	kl_px_client_flush(c);
+	release_place(c);
 	if (u) {
 		c->up = NULL;
 		u->c = NULL;
@@ -273,7 +356,7 @@ build_head(struct kl_px_client *c)
 	const struct kl_strvec *kv = &c->rh.kv;
 
 	kl_strbuf_addf(h, "%s %s HTTP/1.1\r\nHost: %s\r\n", http_method_str(c->req.method), c->url.buf,
-		       c->p->host_port);
+		       c->p->sh->host_port);
 	for (size_t i = 0; i + 1 < kv->n; i += 2)
 		if (!kl_px_hop_by_hop(kv->v[i]))
 			kl_strbuf_addf(h, "%s: %s\r\n", kv->v[i], kv->v[i + 1]);
@@ -292,14 +375,14 @@ on_headers_complete(http_parser *hp)
 
 	kl_px_headers_end(&c->rh);
 	host = kl_px_headers_get(&c->rh, "Host");
-	if (!kl_proxy_filter_host(c->p->filter, host)) {
+	if (!kl_proxy_filter_host(c->p->sh->filter, host)) {
 		kl_px_client_error(c, 403, "Forbidden",
 				   "Forbidden: the Host header '%s' is not one this proxy accepts (--accept-hosts; "
 				   "a guard against DNS rebinding)",
 				   host ? host : "");
 		return -1;
 	}
-	if (hp->method == HTTP_CONNECT || !kl_proxy_filter_path(c->p->filter, c->url.buf)) {
+	if (hp->method == HTTP_CONNECT || !kl_proxy_filter_path(c->p->sh->filter, c->url.buf)) {
 		kl_px_client_error(c, 403, "Forbidden",
 				   "Forbidden: %s %s is refused by this proxy (--reject-paths, --accept-paths)",
 				   http_method_str(hp->method), c->url.buf);
@@ -315,11 +398,8 @@ on_headers_complete(http_parser *hp)
 	    !c->client_close)
 		kl_strbuf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
 	build_head(c);
-	c->up = kl_px_up_get(c->p, c);
 	kl_px_response_init(c);
-	kl_px_up_send(c->up, c->head.buf, c->head.len);
-	if (c->req_body || c->upgrade) /* only a request without a body is sent again */
-		kl_strbuf_release(&c->head);
+	take_place(c);
 	return 0;
 }
 
@@ -431,6 +511,7 @@ kl_px_client_next(struct kl_px_client *c)
 
 	if (c->closing)
 		return;
+	release_place(c);
 	if (c->client_close || c->resp_close) {
 		kl_px_client_finish(c);
 		return;
@@ -457,7 +538,7 @@ kl_px_client_next(struct kl_px_client *c)
 }
 
 void
-kl_px_client_accept(struct kl_proxy *p)
+kl_px_client_accept(struct kl_px_loop *p)
 {
 	struct kl_px_client *c = kl_xcalloc(1, sizeof(*c));
 

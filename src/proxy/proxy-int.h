@@ -28,13 +28,15 @@
 #define KL_PX_READ_SIZE (64 * 1024)
 #define KL_PX_IDLE_MAX 128
 #define KL_PX_CONNECT_TIMEOUT_MS 15000
+/* Short requests (no body, no watch, no upgrade) in flight at once; more wait their turn. */
+#define KL_PX_BUSY_MAX 32
 
 struct kl_px_client;
 
 /* One TLS connection to the API server. */
 struct kl_px_up {
 	uv_tcp_t tcp;
-	struct kl_proxy *p;
+	struct kl_px_loop *p;
 	struct kl_px_client *c;        /* the client it serves, NULL when idle */
 	struct kl_px_up *prev, *next;  /* every connection */
 	struct kl_px_up *idle_next;    /* the idle list */
@@ -57,7 +59,7 @@ struct kl_px_headers {
 /* One client connection and the request it is in. */
 struct kl_px_client {
 	uv_tcp_t tcp;
-	struct kl_proxy *p;
+	struct kl_px_loop *p;
 	struct kl_px_client *prev, *next;
 	http_parser req;
 	struct kl_px_headers rh;       /* the request's headers */
@@ -73,33 +75,42 @@ struct kl_px_client {
 	http_parser resp;
 	struct kl_px_headers sh;       /* the response's headers */
 	int resp_started, resp_chunked, resp_close, piping;
+	int counted;                   /* holds one of the KL_PX_BUSY_MAX places */
+	int queued;                    /* waits for a place */
+	struct kl_px_client *wait_next;
 	int tunnel;                    /* after a 101: the API server's bytes go to the client as they are */
 	int resp_interim;
 	int closing, closed, reading, paused;
 };
 
-struct kl_proxy {
-	uv_loop_t loop;
-	uv_tcp_t listener;
-	uv_signal_t sigint, sigterm;
-	uv_async_t stop_async;
-	uv_timer_t sweep;
-	int handle_signals, signum, port, listening, all_closed;
-	atomic_int stopped;
-	volatile sig_atomic_t *stop_flag;
-	pthread_t thread;
-	int threaded;
+/* What every loop shares, read-only while they run. */
+struct kl_px_shared {
 	struct kl_proxy_filter *filter;
 	SSL_CTX *ssl_ctx;
-	SSL_SESSION *session;          /* the last session, to resume on new connections */
 	char *server;                  /* https://HOST:PORT, for messages */
 	char *host;                    /* HOST as the API server knows it */
 	char *host_port;               /* the Host header sent upstream */
 	int host_is_ip;
 	struct sockaddr_storage addr;
+};
+
+/* One event loop, in a thread of its own, with its own listening socket on the
+ * common port (SO_REUSEPORT: the kernel spreads the connections). */
+struct kl_px_loop {
+	uv_loop_t loop;
+	uv_tcp_t listener;
+	uv_async_t stop_async;
+	uv_timer_t sweep;
+	struct kl_proxy *group;
+	const struct kl_px_shared *sh;
+	pthread_t thread;
+	int listening, all_closed;
+	SSL_SESSION *session;          /* the last session, to resume on new connections */
 	struct kl_px_client *clients;
 	struct kl_px_up *ups, *idle;
 	int nidle;
+	struct kl_px_client *waitq, *waitq_tail; /* short requests waiting for a place */
+	int nbusy, busy_max;
 	char rbuf[KL_PX_READ_SIZE];    /* every read lands here (one loop, one read at a time) */
 	char tbuf[KL_PX_READ_SIZE];    /* decrypted data */
 };
@@ -119,7 +130,7 @@ const char *kl_px_headers_get(const struct kl_px_headers *h, const char *name);
 int kl_px_hop_by_hop(const char *name);
 
 /* client.c */
-void kl_px_client_accept(struct kl_proxy *p);
+void kl_px_client_accept(struct kl_px_loop *p);
 void kl_px_client_close(struct kl_px_client *c);
 void kl_px_client_flush(struct kl_px_client *c);
 /* Write what is queued, then close. */
@@ -143,9 +154,9 @@ void kl_px_response_data(struct kl_px_client *c, const char *data, size_t len);
 void kl_px_response_end(struct kl_px_client *c, const char *why, int retryable);
 
 /* upstream.c */
-int kl_px_tls_init(struct kl_proxy *p, const struct kl_proxy_target *t, struct kl_err *err);
+SSL_CTX *kl_px_tls_new(const struct kl_proxy_target *t, struct kl_err *err);
 /* An idle connection, or a new one (connecting); attached to c. */
-struct kl_px_up *kl_px_up_get(struct kl_proxy *p, struct kl_px_client *c);
+struct kl_px_up *kl_px_up_get(struct kl_px_loop *p, struct kl_px_client *c);
 /* Plain bytes to the API server (queued until the handshake is done). */
 void kl_px_up_send(struct kl_px_up *u, const void *data, size_t len);
 /* Encrypt and write what was sent (once the handshake is done). */
@@ -158,6 +169,6 @@ void kl_px_up_close(struct kl_px_up *u);
 /* The client drained below KL_PX_LOW: read the upstream again. */
 void kl_px_up_resume(struct kl_px_up *u);
 /* Fail connections whose connect or handshake took too long. */
-void kl_px_up_sweep(struct kl_proxy *p);
+void kl_px_up_sweep(struct kl_px_loop *p);
 
 #endif

@@ -188,5 +188,5 @@ kl_px_response_end(struct kl_px_client *c, const char *why, int retryable)
 		return;
 	}
 	kl_px_client_error(c, 502, "Bad Gateway", "Bad Gateway: kubelaunch proxy: the API server at %s %s",
-			   c->p->server, why ? why : "closed the connection before answering");
+			   c->p->sh->server, why ? why : "closed the connection before answering");
 }

@@ -1,8 +1,12 @@
-/* server.c: the proxy's loop: the listener, the signals that stop it, serving in this
- * thread or in one of its own, and the write helper every connection uses. */
+/* server.c: the proxy's loops (one per CPU, at most KL_PX_LOOPS_MAX, each in its own
+ * thread with its own socket on the common port), the signals that stop them, serving
+ * in this thread or in one of its own, and the write helper every connection uses. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +22,7 @@ struct px_write {
 void
 kl_px_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct kl_proxy *p = h->loop->data;
+	struct kl_px_loop *p = h->loop->data;
 
 	(void)hint;
 	buf->base = p->rbuf;
@@ -57,55 +61,76 @@ kl_px_write(uv_stream_t *s, struct kl_strbuf *sb, uv_write_cb cb)
 	}
 }
 
+#define KL_PX_LOOPS_MAX 4
+
+struct kl_proxy {
+	struct kl_px_shared sh;
+	struct kl_px_loop **loops;
+	int nloops, port, signum, handle_signals, threaded;
+	uv_signal_t sigint, sigterm; /* on the first loop */
+	atomic_int stopped;
+	volatile sig_atomic_t *stop_flag;
+	pthread_t thread;
+};
+
 static void
 on_connection(uv_stream_t *server, int status)
 {
-	struct kl_proxy *p = server->loop->data;
-
 	if (status < 0) {
 		kl_warn("proxy: accept: %s", uv_strerror(status));
 		return;
 	}
-	kl_px_client_accept(p);
+	kl_px_client_accept(server->loop->data);
 }
 
+/* Close everything of one loop (in its thread): its run ends. */
 static void
-stop_all(struct kl_proxy *p)
+loop_stop(struct kl_px_loop *l)
 {
-	if (p->all_closed)
+	struct kl_proxy *p = l->group;
+
+	if (l->all_closed)
 		return;
-	p->all_closed = 1;
-	atomic_store(&p->stopped, 1);
-	if (p->stop_flag)
-		*p->stop_flag = 1;
-	if (p->listening)
-		uv_close((uv_handle_t *)&p->listener, NULL);
-	uv_close((uv_handle_t *)&p->stop_async, NULL);
-	uv_close((uv_handle_t *)&p->sweep, NULL);
-	if (p->handle_signals) {
+	l->all_closed = 1;
+	if (l->listening)
+		uv_close((uv_handle_t *)&l->listener, NULL);
+	uv_close((uv_handle_t *)&l->stop_async, NULL);
+	uv_close((uv_handle_t *)&l->sweep, NULL);
+	if (p->handle_signals && l == p->loops[0]) {
 		uv_close((uv_handle_t *)&p->sigint, NULL);
 		uv_close((uv_handle_t *)&p->sigterm, NULL);
 	}
-	for (struct kl_px_client *c = p->clients; c; c = c->next)
+	for (struct kl_px_client *c = l->clients; c; c = c->next)
 		kl_px_client_close(c);
-	for (struct kl_px_up *u = p->ups; u; u = u->next)
+	for (struct kl_px_up *u = l->ups; u; u = u->next)
 		kl_px_up_close(u);
 }
 
 static void
 on_stop(uv_async_t *a)
 {
-	stop_all(a->loop->data);
+	loop_stop(a->loop->data);
+}
+
+void
+kl_proxy_stop(struct kl_proxy *p)
+{
+	if (atomic_exchange(&p->stopped, 1))
+		return;
+	if (p->stop_flag)
+		*p->stop_flag = 1;
+	for (int i = 0; i < p->nloops; i++)
+		uv_async_send(&p->loops[i]->stop_async);
 }
 
 static void
 on_signal(uv_signal_t *s, int signum)
 {
-	struct kl_proxy *p = s->loop->data;
+	struct kl_proxy *p = ((struct kl_px_loop *)s->loop->data)->group;
 
 	kl_info("proxy: signal %d: closing every connection", signum);
 	p->signum = signum;
-	stop_all(p);
+	kl_proxy_stop(p);
 }
 
 static void
@@ -116,7 +141,7 @@ on_sweep(uv_timer_t *t)
 
 /* The API server's address, resolved once. */
 static int
-resolve_upstream(struct kl_proxy *p, const char *server, struct kl_err *err)
+resolve_upstream(struct kl_px_shared *sh, const char *server, struct kl_err *err)
 {
 	struct http_parser_url u;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
@@ -129,66 +154,129 @@ resolve_upstream(struct kl_proxy *p, const char *server, struct kl_err *err)
 	if (strncmp(server, "https://", 8) != 0 || http_parser_parse_url(server, strlen(server), 0, &u) != 0 ||
 	    !(u.field_set & (1 << UF_HOST)))
 		return kl_err_set(err, KL_R_USAGE_VALUE, "'%s' is not an https:// URL of an API server", server);
-	p->host = kl_xstrndup(server + u.field_data[UF_HOST].off, u.field_data[UF_HOST].len);
+	sh->host = kl_xstrndup(server + u.field_data[UF_HOST].off, u.field_data[UF_HOST].len);
 	snprintf(port, sizeof(port), "%u", (u.field_set & (1 << UF_PORT)) ? u.port : 443);
-	p->host_is_ip = inet_pton(AF_INET, p->host, &a4) == 1 || inet_pton(AF_INET6, p->host, &a6) == 1;
-	p->host_port = strchr(p->host, ':') ? kl_xasprintf("[%s]:%s", p->host, port)
-					    : kl_xasprintf("%s:%s", p->host, port);
-	if ((rc = getaddrinfo(p->host, port, &hints, &res)) != 0)
-		return kl_err_set(err, KL_R_NET, "cannot resolve the API server '%s': %s", p->host, gai_strerror(rc));
-	memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+	sh->host_is_ip = inet_pton(AF_INET, sh->host, &a4) == 1 || inet_pton(AF_INET6, sh->host, &a6) == 1;
+	sh->host_port = strchr(sh->host, ':') ? kl_xasprintf("[%s]:%s", sh->host, port)
+					      : kl_xasprintf("%s:%s", sh->host, port);
+	if ((rc = getaddrinfo(sh->host, port, &hints, &res)) != 0)
+		return kl_err_set(err, KL_R_NET, "cannot resolve the API server '%s': %s", sh->host, gai_strerror(rc));
+	memcpy(&sh->addr, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	return 0;
 }
 
+/* The listening socket on address:port (0: a free one); *port is the one bound. */
 static int
-listen_on(struct kl_proxy *p, const char *address, int port, struct kl_err *err)
+bind_listener(const char *address, int *port, struct kl_err *err)
 {
-	struct sockaddr_storage sa;
-	struct sockaddr_storage bound;
-	int len = sizeof(bound), rc;
+	struct sockaddr_storage sa, bound;
+	socklen_t blen = sizeof(bound);
+	int fd, one = 1, rc;
 
-	if (uv_ip4_addr(address, port, (struct sockaddr_in *)&sa) != 0 &&
-	    uv_ip6_addr(address, port, (struct sockaddr_in6 *)&sa) != 0)
+	if (uv_ip4_addr(address, *port, (struct sockaddr_in *)&sa) != 0 &&
+	    uv_ip6_addr(address, *port, (struct sockaddr_in6 *)&sa) != 0)
 		return kl_err_set(err, KL_R_USAGE_VALUE, "--address: '%s' is not an IP address", address);
-	uv_tcp_init(&p->loop, &p->listener);
-	p->listening = 1;
-	if ((rc = uv_tcp_bind(&p->listener, (struct sockaddr *)&sa, 0)) != 0 ||
-	    (rc = uv_listen((uv_stream_t *)&p->listener, 511, on_connection)) != 0)
-		return kl_err_set(err, rc == UV_EADDRINUSE ? KL_R_NET_PORT : KL_R_NET, "cannot listen on %s:%d: %s",
-				  address, port, uv_strerror(rc));
-	uv_tcp_getsockname(&p->listener, (struct sockaddr *)&bound, &len);
-	p->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-						   : ((struct sockaddr_in *)&bound)->sin_port);
+	if ((fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return kl_err_errno(err, KL_R_NET, "cannot listen on %s:%d", address, *port);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								       : sizeof(struct sockaddr_in)) != 0 ||
+	    listen(fd, 511) != 0) {
+		rc = kl_err_errno(err, errno == EADDRINUSE ? KL_R_NET_PORT : KL_R_NET, "cannot listen on %s:%d", address,
+				  *port);
+		close(fd);
+		return rc;
+	}
+	getsockname(fd, (struct sockaddr *)&bound, &blen);
+	*port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						  : ((struct sockaddr_in *)&bound)->sin_port);
+	return fd;
+}
+
+/* Loop l accepts on (its own duplicate of) the listening socket: whichever loop is
+ * awake first takes a new connection. */
+static int
+listen_on(struct kl_px_loop *l, int fd, struct kl_err *err)
+{
+	int rc;
+
+	uv_tcp_init(&l->loop, &l->listener);
+	l->listening = 1;
+	if ((rc = uv_tcp_open(&l->listener, fd)) != 0) {
+		close(fd);
+		return kl_err_set(err, KL_R_NET, "cannot listen: %s", uv_strerror(rc));
+	}
+	if ((rc = uv_listen((uv_stream_t *)&l->listener, 511, on_connection)) != 0)
+		return kl_err_set(err, KL_R_NET, "cannot listen: %s", uv_strerror(rc));
 	return 0;
+}
+
+static struct kl_px_loop *
+loop_new(struct kl_proxy *p)
+{
+	struct kl_px_loop *l = kl_xcalloc(1, sizeof(*l));
+	const char *max = getenv("KL_PROXY_BUSY_MAX"); /* for experiments with the bench */
+
+	uv_loop_init(&l->loop);
+	l->loop.data = l;
+	l->group = p;
+	l->sh = &p->sh;
+	l->busy_max = max && atoi(max) > 0 ? atoi(max) : KL_PX_BUSY_MAX;
+	uv_async_init(&l->loop, &l->stop_async, on_stop);
+	uv_timer_init(&l->loop, &l->sweep);
+	uv_timer_start(&l->sweep, on_sweep, 1000, 1000);
+	return l;
+}
+
+static int
+loops_wanted(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("KL_PROXY_LOOPS");
+
+	if (env && atoi(env) > 0)
+		n = atoi(env);
+	return n < 1 ? 1 : n > KL_PX_LOOPS_MAX ? KL_PX_LOOPS_MAX : (int)n;
 }
 
 struct kl_proxy *
 kl_proxy_new(const struct kl_proxy_opts *o, struct kl_err *err)
 {
 	struct kl_proxy *p = kl_xcalloc(1, sizeof(*p));
+	const char *address = o->address ? o->address : "127.0.0.1";
+	int n = loops_wanted(), fd = -1;
 
-	uv_loop_init(&p->loop);
-	p->loop.data = p;
-	uv_async_init(&p->loop, &p->stop_async, on_stop);
-	uv_timer_init(&p->loop, &p->sweep);
-	p->server = kl_xstrdup(o->target->server);
-	if ((p->filter = kl_proxy_filter_new(o->accept_hosts, o->reject_paths, o->accept_paths, err)) == NULL ||
-	    resolve_upstream(p, o->target->server, err) != 0 || kl_px_tls_init(p, o->target, err) != 0 ||
-	    listen_on(p, o->address ? o->address : "127.0.0.1", o->port, err) != 0) {
-		kl_proxy_free(p);
-		return NULL;
-	}
-	uv_timer_start(&p->sweep, on_sweep, 1000, 1000);
+	p->port = o->port;
 	p->stop_flag = o->stop_flag;
+	p->sh.server = kl_xstrdup(o->target->server);
+	p->loops = kl_xcalloc((size_t)n, sizeof(*p->loops));
+	if ((p->sh.filter = kl_proxy_filter_new(o->accept_hosts, o->reject_paths, o->accept_paths, err)) == NULL ||
+	    resolve_upstream(&p->sh, o->target->server, err) != 0 ||
+	    (p->sh.ssl_ctx = kl_px_tls_new(o->target, err)) == NULL)
+		goto fail;
+	if ((fd = bind_listener(address, &p->port, err)) < 0)
+		goto fail;
+	for (; p->nloops < n; p->nloops++) {
+		int lfd = p->nloops == 0 ? fd : dup(fd);
+
+		p->loops[p->nloops] = loop_new(p);
+		if (listen_on(p->loops[p->nloops], lfd, err) != 0) {
+			p->nloops++;
+			goto fail;
+		}
+	}
 	if ((p->handle_signals = o->handle_signals)) {
-		uv_signal_init(&p->loop, &p->sigint);
-		uv_signal_init(&p->loop, &p->sigterm);
+		uv_signal_init(&p->loops[0]->loop, &p->sigint);
+		uv_signal_init(&p->loops[0]->loop, &p->sigterm);
 		uv_signal_start_oneshot(&p->sigint, on_signal, SIGINT);
 		uv_signal_start_oneshot(&p->sigterm, on_signal, SIGTERM);
 	}
-	kl_info("proxy: listening on %s:%d for %s", o->address ? o->address : "127.0.0.1", p->port, p->server);
+	kl_info("proxy: listening on %s:%d for %s (%d loops)", address, p->port, p->sh.server, p->nloops);
 	return p;
+fail:
+	kl_proxy_free(p);
+	return NULL;
 }
 
 int
@@ -197,11 +285,27 @@ kl_proxy_port(const struct kl_proxy *p)
 	return p->port;
 }
 
+static void *
+loop_thread(void *arg)
+{
+	struct kl_px_loop *l = arg;
+
+	uv_run(&l->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
 int
 kl_proxy_serve(struct kl_proxy *p)
 {
-	uv_run(&p->loop, UV_RUN_DEFAULT);
-	atomic_store(&p->stopped, 1);
+	int started = 1;
+
+	for (int i = 1; i < p->nloops; i++, started++)
+		if (pthread_create(&p->loops[i]->thread, NULL, loop_thread, p->loops[i]) != 0)
+			break;
+	uv_run(&p->loops[0]->loop, UV_RUN_DEFAULT);
+	kl_proxy_stop(p);
+	for (int i = 1; i < started; i++)
+		pthread_join(p->loops[i]->thread, NULL);
 	return p->signum;
 }
 
@@ -233,13 +337,6 @@ kl_proxy_join(struct kl_proxy *p)
 	return p->signum;
 }
 
-void
-kl_proxy_stop(struct kl_proxy *p)
-{
-	if (!atomic_load(&p->stopped))
-		uv_async_send(&p->stop_async);
-}
-
 int
 kl_proxy_stopped(const struct kl_proxy *p)
 {
@@ -263,17 +360,23 @@ kl_proxy_free(struct kl_proxy *p)
 		kl_proxy_stop(p);
 		kl_proxy_join(p);
 	}
-	/* Only the loop's own handles are left when it never ran (a failed new). */
-	stop_all(p);
-	uv_run(&p->loop, UV_RUN_DEFAULT);
-	uv_walk(&p->loop, close_any, NULL);
-	uv_run(&p->loop, UV_RUN_DEFAULT);
-	uv_loop_close(&p->loop);
-	kl_proxy_filter_free(p->filter);
-	SSL_SESSION_free(p->session);
-	SSL_CTX_free(p->ssl_ctx);
-	free(p->server);
-	free(p->host);
-	free(p->host_port);
+	for (int i = 0; i < p->nloops; i++) {
+		struct kl_px_loop *l = p->loops[i];
+
+		/* What is left when the loop never ran (a failed new, no serve). */
+		loop_stop(l);
+		uv_run(&l->loop, UV_RUN_DEFAULT);
+		uv_walk(&l->loop, close_any, NULL);
+		uv_run(&l->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&l->loop);
+		SSL_SESSION_free(l->session);
+		free(l);
+	}
+	free(p->loops);
+	kl_proxy_filter_free(p->sh.filter);
+	SSL_CTX_free(p->sh.ssl_ctx);
+	free(p->sh.server);
+	free(p->sh.host);
+	free(p->sh.host_port);
 	free(p);
 }

@@ -37,35 +37,40 @@ new_session(SSL *ssl, SSL_SESSION *sess)
 	return 1; /* we keep the reference */
 }
 
-int
-kl_px_tls_init(struct kl_proxy *p, const struct kl_proxy_target *t, struct kl_err *err)
+SSL_CTX *
+kl_px_tls_new(const struct kl_proxy_target *t, struct kl_err *err)
 {
 	static const unsigned char alpn[] = "\x08http/1.1";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
-	if ((p->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return kl_err_set(err, KL_R_PROGRAM, "cannot create a TLS context: %s", ssl_why());
-	SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(p->ssl_ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_mode(p->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_alpn_protos(p->ssl_ctx, alpn, sizeof(alpn) - 1);
-	SSL_CTX_set_session_cache_mode(p->ssl_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-	SSL_CTX_sess_set_new_cb(p->ssl_ctx, new_session);
-	if (SSL_CTX_load_verify_locations(p->ssl_ctx, t->ca_path, NULL) != 1)
-		return kl_err_set(err, KL_R_K8S_CERTS, "cannot load the CA '%s': %s", t->ca_path, ssl_why());
-	if (SSL_CTX_use_certificate_chain_file(p->ssl_ctx, t->cert_path) != 1)
-		return kl_err_set(err, KL_R_K8S_CERTS, "cannot load the client certificate '%s': %s", t->cert_path,
-				  ssl_why());
-	if (SSL_CTX_use_PrivateKey_file(p->ssl_ctx, t->key_path, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(p->ssl_ctx) != 1)
-		return kl_err_set(err, KL_R_K8S_CERTS, "cannot load the client key '%s': %s", t->key_path, ssl_why());
-	return 0;
+	if (ctx == NULL) {
+		kl_err_set(err, KL_R_PROGRAM, "cannot create a TLS context: %s", ssl_why());
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, new_session);
+	if (SSL_CTX_load_verify_locations(ctx, t->ca_path, NULL) != 1)
+		kl_err_set(err, KL_R_K8S_CERTS, "cannot load the CA '%s': %s", t->ca_path, ssl_why());
+	else if (SSL_CTX_use_certificate_chain_file(ctx, t->cert_path) != 1)
+		kl_err_set(err, KL_R_K8S_CERTS, "cannot load the client certificate '%s': %s", t->cert_path, ssl_why());
+	else if (SSL_CTX_use_PrivateKey_file(ctx, t->key_path, SSL_FILETYPE_PEM) != 1 ||
+		 SSL_CTX_check_private_key(ctx) != 1)
+		kl_err_set(err, KL_R_K8S_CERTS, "cannot load the client key '%s': %s", t->key_path, ssl_why());
+	else
+		return ctx;
+	SSL_CTX_free(ctx);
+	return NULL;
 }
 
 static void
 up_closed(uv_handle_t *h)
 {
 	struct kl_px_up *u = h->data;
-	struct kl_proxy *p = u->p;
+	struct kl_px_loop *p = u->p;
 
 	if (u->prev)
 		u->prev->next = u->next;
@@ -235,7 +240,7 @@ handshake(struct kl_px_up *u)
 static void
 deliver(struct kl_px_up *u)
 {
-	struct kl_proxy *p = u->p;
+	struct kl_px_loop *p = u->p;
 	int n, e;
 
 	for (;;) {
@@ -314,7 +319,7 @@ on_connect(uv_connect_t *req, int status)
 }
 
 static struct kl_px_up *
-up_new(struct kl_proxy *p)
+up_new(struct kl_px_loop *p)
 {
 	struct kl_px_up *u = kl_xcalloc(1, sizeof(*u));
 	X509_VERIFY_PARAM *vp;
@@ -323,18 +328,18 @@ up_new(struct kl_proxy *p)
 	u->p = p;
 	u->tcp.data = u;
 	kl_strbuf_init(&u->plain, 0);
-	u->ssl = SSL_new(p->ssl_ctx);
+	u->ssl = SSL_new(p->sh->ssl_ctx);
 	SSL_set_app_data(u->ssl, u);
 	u->rbio = BIO_new(BIO_s_mem());
 	u->wbio = BIO_new(BIO_s_mem());
 	SSL_set_bio(u->ssl, u->rbio, u->wbio);
 	SSL_set_connect_state(u->ssl);
 	vp = SSL_get0_param(u->ssl);
-	if (p->host_is_ip) {
-		X509_VERIFY_PARAM_set1_ip_asc(vp, p->host);
+	if (p->sh->host_is_ip) {
+		X509_VERIFY_PARAM_set1_ip_asc(vp, p->sh->host);
 	} else {
-		SSL_set_tlsext_host_name(u->ssl, p->host);
-		X509_VERIFY_PARAM_set1_host(vp, p->host, 0);
+		SSL_set_tlsext_host_name(u->ssl, p->sh->host);
+		X509_VERIFY_PARAM_set1_host(vp, p->sh->host, 0);
 	}
 	if (p->session)
 		SSL_set_session(u->ssl, p->session);
@@ -344,13 +349,13 @@ up_new(struct kl_proxy *p)
 	if (p->ups)
 		p->ups->prev = u;
 	p->ups = u;
-	if ((rc = uv_tcp_connect(&u->connect, &u->tcp, (struct sockaddr *)&p->addr, on_connect)) != 0)
+	if ((rc = uv_tcp_connect(&u->connect, &u->tcp, (struct sockaddr *)&p->sh->addr, on_connect)) != 0)
 		u->deadline = 0; /* the sweep fails it: the client is not attached yet */
 	return u;
 }
 
 struct kl_px_up *
-kl_px_up_get(struct kl_proxy *p, struct kl_px_client *c)
+kl_px_up_get(struct kl_px_loop *p, struct kl_px_client *c)
 {
 	struct kl_px_up *u = p->idle;
 
@@ -366,7 +371,7 @@ kl_px_up_get(struct kl_proxy *p, struct kl_px_client *c)
 void
 kl_px_up_release(struct kl_px_up *u, int reusable)
 {
-	struct kl_proxy *p = u->p;
+	struct kl_px_loop *p = u->p;
 
 	u->c = NULL;
 	if (!reusable || u->closing || !u->ready || p->nidle >= KL_PX_IDLE_MAX || kl_px_up_pending(u) > 0) {
@@ -383,7 +388,7 @@ kl_px_up_release(struct kl_px_up *u, int reusable)
 }
 
 void
-kl_px_up_sweep(struct kl_proxy *p)
+kl_px_up_sweep(struct kl_px_loop *p)
 {
 	uint64_t now = uv_now(&p->loop);
 	struct kl_px_up *u, *next;

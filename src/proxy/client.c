@@ -484,7 +484,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		kl_px_client_close(c);
 		return;
 	}
-	if (nread == 0) /* EAGAIN: nothing to parse (a length of 0 would mean the end) */
+	if (nread == 0 || c->closing) /* EAGAIN (a length of 0 would mean the end), or finishing */
 		return;
 	if (c->piping && c->req_done) {
 		if (c->up)

@@ -2,11 +2,13 @@
  * plain HTTP on 127.0.0.1, the profile's identity towards the API server. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
+#include "kubelaunch/out.h"
 #include "kubelaunch/proxy.h"
 #include "kubelaunch/xalloc.h"
 
@@ -67,6 +69,9 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	o.accept_paths = kl_args_str(&ctx->args, "accept-paths", NULL);
 	if ((p = kl_proxy_new(&o, err)) == NULL)
 		goto out;
+	if (strcmp(o.address, "127.0.0.1") != 0 && strcmp(o.address, "::1") != 0)
+		kl_out_warn(ctx->out, "the proxy listens on %s: whoever reaches that address gets the cluster with "
+			    "this profile's rights", o.address);
 	if (ctx->output == KL_OUTPUT_JSON) {
 		json_t *j = json_pack("{s:s, s:i, s:s}", "Address", o.address, "Port", kl_proxy_port(p), "Server", t.server);
 

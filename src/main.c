@@ -2,6 +2,7 @@
  * main.c: parse the global options, find the command, run it, print the error, exit.
  * Only this file prints an error and exits.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
 #include "kubelaunch/fs.h"
@@ -16,6 +18,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/out.h"
+#include "kubelaunch/settings.h"
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/xalloc.h"
 
@@ -70,9 +73,24 @@ choose_profile(struct kl_ctx *ctx, struct kl_err *err)
 		ctx->profile_explicit = 1;
 		ctx->profile = kl_xstrdup(p);
 	} else if (ctx->home && kl_config_load(ctx->home, &cfg, err) == 0) {
-		p = kl_json_str(cfg, "profile");
-		ctx->profile = kl_xstrdup(p ? p : KL_DEFAULT_PROFILE);
+		/* The "profile" key, checked by its row of the settings table like any other. */
+		char *path = kl_config_path(ctx->home), *label = kl_xasprintf("'profile' in '%s'", path);
+		const struct kl_set_env env = { .home = ctx->home };
+		json_t *v = NULL;
+		int rc = json_object_get(cfg, "profile") ?
+				 kl_setting_check(kl_setting_find("profile"), json_object_get(cfg, "profile"), label,
+						  &env, &v, err) : 0;
+
+		ctx->profile = kl_xstrdup(v ? json_string_value(v) : KL_DEFAULT_PROFILE);
+		json_decref(v);
 		json_decref(cfg);
+		free(label);
+		free(path);
+		/* `config` itself still runs: it is how the value is fixed (config unset profile). */
+		if (rc != 0 && strcmp(ctx->cmd->name, "config") != 0) {
+			err->reason = KL_R_CONFIG_CORRUPT;
+			return -1;
+		}
 	} else if (ctx->home) {
 		return -1;
 	} else {
@@ -100,13 +118,15 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 						  "unknown command '%s'; did you mean '%s'?", argv[at], s);
 			return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown command '%s'", argv[at]);
 		}
+		ctx->out->command = ctx->cmd->name;
 		memmove(&argv[at], &argv[at + 1], (size_t)(argc - at) * sizeof(*argv));
 		argc--;
 	}
 	tables[1] = ctx->cmd->opts;
 	if (kl_args_parse(&ctx->args, tables, argc - 1, argv + 1, err) != 0)
 		return -1;
-	if (kl_args_bool(&ctx->args, "help")) {
+	/* `kubelaunch --help` is `kubelaunch help`: the list of commands, not help's own usage. */
+	if (at != 0 && kl_args_bool(&ctx->args, "help")) {
 		kl_command_help(ctx->cmd, &help);
 		fputs(help.buf, stdout);
 		kl_strbuf_release(&help);
@@ -124,9 +144,8 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	kl_out_init(ctx->out, stdout, stderr, ctx->output == KL_OUTPUT_JSON,
 		    kl_args_bool(&ctx->args, "no-emoji"));
 
-	if ((ctx->cmd->flags & KL_CMD_NO_ARGS) && ctx->args.argc > 0)
-		return kl_err_set(err, KL_R_USAGE, "%s takes no arguments (got '%s'); the profile is given with -p NAME",
-				  ctx->cmd->name, ctx->args.argv[0]);
+	if (kl_command_check_args(ctx->cmd, ctx->args.argc, ctx->args.argv, err) != 0)
+		return -1;
 	if (ctx->cmd->flags & KL_CMD_NEEDS_HOME) {
 		ctx->home = kl_home_resolve(err);
 		if (ctx->home == NULL)
@@ -144,14 +163,23 @@ setup(struct kl_ctx *ctx, int argc, char **argv, struct kl_err *err)
 	if (choose_profile(ctx, err) != 0)
 		return -1;
 	if (ctx->cmd->flags & KL_CMD_PROFILE_LOCK) {
-		/* Another command holds the profile (a start takes minutes): say so, then wait. */
-		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 0, NULL);
+		/* Another command holds the profile (a start takes minutes): say so, then wait.
+		 * A lock that cannot even be opened is that error, not a wait. */
+		ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 0, err);
+		if (ctx->lock_fd < 0 && errno != EWOULDBLOCK)
+			return -1;
 		if (ctx->lock_fd < 0) {
 			kl_out_info(ctx->out, "Waiting for another kubelaunch command on \"%s\" to finish (up to 10m) ...",
 				    ctx->profile);
 			ctx->lock_fd = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err);
 		}
 		if (ctx->lock_fd < 0)
+			return -1;
+	}
+	if (ctx->cmd->flags & (KL_CMD_NEEDS_CLUSTER | KL_CMD_NEEDS_RUNNING)) {
+		ctx->cluster = kl_xmalloc(sizeof(*ctx->cluster));
+		if ((ctx->cmd->flags & KL_CMD_NEEDS_RUNNING ? kl_cluster_open_running : kl_cluster_open)(
+			    ctx->home, ctx->profile, ctx->cluster, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -170,7 +198,7 @@ on_signal(int sig)
 int
 main(int argc, char **argv)
 {
-	struct kl_out out;
+	struct kl_out out = { 0 };
 	struct kl_ctx ctx = { .lock_fd = -1, .out = &out };
 	struct kl_err err = { KL_R_GENERIC, "" };
 	int rc;
@@ -198,6 +226,9 @@ main(int argc, char **argv)
 		rc = kl_reason_exit(err.reason);
 	}
 	fflush(stdout);
+	if (ctx.cluster)
+		kl_cluster_release(ctx.cluster);
+	free(ctx.cluster);
 	kl_unlock(ctx.lock_fd);
 	kl_log_close();
 	kl_args_release(&ctx.args);

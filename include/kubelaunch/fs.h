@@ -23,7 +23,8 @@ char *kl_find_program(const char *name);
 int kl_is_dir(const char *path);
 
 /* Advisory lock on `path` (created 0600 if missing). timeout_ms < 0 waits forever,
- * 0 tries once. Returns the fd (>= 0) to pass to kl_unlock, or -1 with err set. */
+ * 0 tries once. Returns the fd (>= 0) to pass to kl_unlock, or -1 with err set; errno
+ * is EWOULDBLOCK then only when another holds the lock (not when it cannot be opened). */
 int kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err);
 void kl_unlock(int fd);
 

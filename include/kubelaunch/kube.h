@@ -79,6 +79,7 @@ struct kl_kube_resp {
 	long status;
 	json_t *body;
 	struct kl_strbuf raw;
+	long long date; /* the server's Date header (seconds since the epoch), or 0 */
 };
 void kl_kube_resp_init(struct kl_kube_resp *r);
 void kl_kube_resp_release(struct kl_kube_resp *r);

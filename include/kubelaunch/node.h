@@ -43,6 +43,10 @@ extern const char kl_node_kubelet_script[];
 /* A shell script that removes what Kubernetes left on a host (none driver's delete). */
 extern const char kl_node_host_cleanup_script[];
 
+/* containerd's registry hosts (config_path), and the registry addon's entry in it. */
+#define KL_NODE_REGISTRY_HOSTS_DIR "/etc/containerd/certs.d"
+extern const char kl_node_registry_hosts_toml[];
+
 /* kubeadm's preflight checks kubelaunch knows to be wrong for its machines. */
 extern const char kl_node_preflight_ignores[];
 

@@ -6,6 +6,18 @@
 
 #include "kubelaunch/err.h"
 
+/* How a child starts: its stdin, stdout and stderr (-1: /dev/null), or stdout and stderr
+ * appended to log_path; in its own session (detached: a daemon) or in its own process
+ * group (so that a timeout ends it and what it started). Signal dispositions and mask
+ * are the defaults in the child whatever ours are. */
+struct kl_spawn {
+	int fd[3];
+	const char *log_path;
+	int session;
+};
+/* The one spawner: posix_spawnp. 0, or an errno value (ENOENT: no such program). */
+int kl_spawn(const char *const *argv, const struct kl_spawn *how, pid_t *pid);
+
 /* Start argv in its own session, detached from us, stdout and stderr appended to
  * `log_path` (or /dev/null), stdin from /dev/null. *pid is the child's PID. */
 int kl_spawn_detached(const char *const *argv, const char *log_path, pid_t *pid, struct kl_err *err);

@@ -85,7 +85,7 @@
 	X(SVC_ADDON, "SVC_ADDON", 111, "see 'kubelaunch addons list'")                                  \
 	X(SVC_ADDON_UNKNOWN, "SVC_ADDON_UNKNOWN", 114, "see the addons there are: kubelaunch addons list") \
 	X(SVC_ADDON_USAGE, "SVC_ADDON_USAGE", 114,                                                       \
-	  "name each addon once; --images/--registries keys are the names 'kubelaunch addons images NAME' shows") \
+	  "check the names and values: 'kubelaunch addons images NAME' and 'addons configure NAME' show what there is") \
 	X(SVC_ADDON_MANIFEST, "SVC_ADDON_MANIFEST", 118,                                                 \
 	  "fix the manifest the message names (KUBELAUNCH_ADDONS_DIR, or the option that set the value)") \
 	X(SVC_ADDON_CLUSTER, "SVC_ADDON_CLUSTER", 119,                                                   \

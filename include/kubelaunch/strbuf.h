@@ -28,6 +28,9 @@ void kl_strbuf_vaddf(struct kl_strbuf *sb, const char *fmt, va_list ap);
 void kl_strbuf_rtrim(struct kl_strbuf *sb);
 /* Append s escaped for XML text and attribute values (&, <, >, ', "). */
 void kl_strbuf_add_xml_escaped(struct kl_strbuf *sb, const char *s);
+/* Append s as it may be shown: valid UTF-8 without control characters (newline and
+ * tab kept); anything else as \xNN. For a terminal and for JSON alike. */
+void kl_strbuf_add_printable(struct kl_strbuf *sb, const char *s);
 /* Append s quoted for a POSIX shell: 'it'\''s'. */
 void kl_strbuf_add_shquoted(struct kl_strbuf *sb, const char *s);
 

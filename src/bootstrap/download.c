@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "kubelaunch/clock.h"
+#include "kubelaunch/hash.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 #include "download.h"
@@ -36,17 +37,6 @@ struct xfer {
 };
 
 
-static void
-hex(const unsigned char *md, unsigned int len, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (unsigned int i = 0; i < len && i < 32; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[64] = '\0';
-}
 
 static size_t
 on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -213,7 +203,7 @@ finish(struct xfer *x, CURLcode rc, struct kl_err *err)
 	if (x->fd < 0) /* an empty body: create the file all the same */
 		x->fd = open(x->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	EVP_DigestFinal_ex(x->md, digest, &len);
-	hex(digest, len, dl->sha256_got);
+	kl_hex_encode(digest, len, dl->sha256_got);
 	if (x->fd < 0 || fsync(x->fd) != 0 || close(x->fd) != 0) {
 		int e = errno;
 		x->fd = -1;

@@ -43,7 +43,16 @@ kl_node_containerd_config(const struct kl_node_runtime *rt, struct kl_strbuf *ou
 	toml_str(out, "bin_dir", KL_NODE_CNI_BIN);
 	kl_strbuf_addstr(out, "    ");
 	toml_str(out, "conf_dir", "/etc/cni/net.d");
+	/* Registries by host (certs.d/<host>/hosts.toml): the registry addon's localhost:5000. */
+	kl_strbuf_addstr(out, "  [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    ");
+	toml_str(out, "config_path", KL_NODE_REGISTRY_HOSTS_DIR);
 }
+
+/* The registry addon listens on the node's port 5000 over plain HTTP. */
+const char kl_node_registry_hosts_toml[] =
+	"# Written by kubelaunch: the registry addon (plain HTTP on the node itself).\n"
+	"server = \"http://localhost:5000\"\n\n"
+	"[host.\"http://localhost:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
 
 void
 kl_node_cni_conflist(const char *pod_subnet, struct kl_strbuf *out)

@@ -80,12 +80,14 @@ kl_cluster_spec(struct kl_cluster *c)
 	struct kl_machine_spec *s = &c->machine->spec;
 	const struct kl_profile *p = &c->profile;
 
-	s->cpus = (int)kl_profile_int(p, "CPUs", 2);
-	s->memory_mib = kl_profile_int(p, "MemoryMiB", 4096);
-	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 20480);
-	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 8443);
-	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 22);
-	s->isolated = strcmp(kl_profile_str(p, "Network", "builtin"), "isolated") == 0;
+	/* The defaults are the settings table's (src/cmd/settings.c): start records every
+	 * one of these in the profile; 0 here is "not recorded". */
+	s->cpus = (int)kl_profile_int(p, "CPUs", 0);
+	s->memory_mib = kl_profile_int(p, "MemoryMiB", 0);
+	s->disk_mib = kl_profile_int(p, "DiskSizeMiB", 0);
+	s->apiserver_port = (int)kl_profile_int(p, "APIServerPort", 0);
+	s->ssh_port = (int)kl_profile_int(p, "SSHPort", 0);
+	s->isolated = strcmp(kl_profile_str(p, "Network", ""), "isolated") == 0;
 	free(s->iso_path);
 	s->iso_path = dup_or_null(kl_profile_str(p, "ISO", NULL));
 	free(s->libvirt_uri);

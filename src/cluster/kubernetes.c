@@ -302,6 +302,9 @@ runtime(struct k8s *k, struct kl_err *err)
 		rt.state = "/run/kubelaunch/containerd";
 	}
 	kl_node_containerd_config(&rt, &conf);
+	if (kl_k8s_copy_data(k, kl_node_registry_hosts_toml, KL_NODE_REGISTRY_HOSTS_DIR "/localhost:5000/hosts.toml", 0644,
+			     err) != 0)
+		goto out;
 	if (k->systemd) {
 		if (kl_k8s_copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||
 		    kl_k8s_run(k, 120000, KL_R_RUNTIME, NULL, err, "systemctl", "restart", "containerd", NULL) != 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kubelaunch/addons.h"
+#include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
@@ -27,6 +28,9 @@ static const struct kl_opt opts[] = {
 	{ "images", 0, KL_OPT_LIST, "Name=REF", "enable: use this image for the addon's image Name (kept for later starts)", NULL },
 	{ "registries", 0, KL_OPT_LIST, "Name=HOST", "enable: pull the addon's image Name from this registry instead", NULL },
 	{ "wait-timeout", 0, KL_OPT_DURATION, "DURATION", "enable: how long to wait for the addon's workloads", "6m" },
+	{ "no-wait", 0, KL_OPT_BOOL, NULL, "enable: return once the objects are applied", NULL },
+	{ "dry-run", 0, KL_OPT_BOOL, NULL, "enable: print the rendered manifests (with the profile's settings, if any) and apply nothing", NULL },
+	{ "kubeconfig", 0, KL_OPT_STRING, "FILE", "enable/disable: act on the current cluster of this kubeconfig instead of the profile's (nothing is recorded)", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -51,13 +55,15 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 		return kl_err_set(err, KL_R_USAGE_COMMAND, "unknown addons subcommand '%s'", sub);
 	}
 	if (strcmp(sub, "list") == 0 && ctx->args.argc != 1)
-		return kl_err_set(err, KL_R_USAGE, "'addons list' takes no arguments");
+		return kl_err_set(err, KL_R_USAGE, "'addons' takes no arguments after 'list'");
 	if ((strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) && ctx->args.argc < 2)
 		return kl_err_set(err, KL_R_USAGE, "'addons %s' needs at least one addon name", sub);
 	if ((strcmp(sub, "images") == 0 && ctx->args.argc != 2) || (strcmp(sub, "configure") == 0 && ctx->args.argc < 2))
 		return kl_err_set(err, KL_R_USAGE, "'addons %s' takes one addon name", sub);
 	if (strcmp(sub, "enable") != 0 && (kl_args_has(&ctx->args, "images") || kl_args_has(&ctx->args, "registries")))
 		return kl_err_set(err, KL_R_USAGE_FLAG, "--images and --registries go with 'addons enable'");
+	if (strcmp(sub, "enable") != 0 && strcmp(sub, "disable") != 0 && kl_args_has(&ctx->args, "kubeconfig"))
+		return kl_err_set(err, KL_R_USAGE_FLAG, "--kubeconfig goes with 'addons enable' and 'addons disable'");
 	return 0;
 }
 
@@ -103,6 +109,34 @@ kl_cmd_addons_facts(struct kl_cluster *c)
 	return json_pack("{s:s}", "hostIP", host);
 }
 
+/* Where the host reaches what an addon serves on the node's host ports (ingress 80
+ * and 443, registry 5000): on qemu each is a forward on 127.0.0.1 added now, on the
+ * other drivers the node's address. A port that cannot be had is a warning. */
+void
+kl_cmd_addons_announce(struct kl_out *out, struct kl_cluster *c, const struct kl_addon *a)
+{
+	static const struct {
+		const char *addon, *scheme;
+		int port;
+	} ports[] = { { "ingress", "http", 80 }, { "ingress", "https", 443 }, { "registry", "host", 5000 } };
+
+	for (size_t i = 0; i < KL_ARRAY_SIZE(ports); i++) {
+		struct kl_endpoint ep = { .port = 0 };
+		struct kl_err err;
+
+		if (strcmp(ports[i].addon, a->name) != 0)
+			continue;
+		if (kl_driver_endpoint(c->machine, ports[i].port, &ep, &err) != 0)
+			kl_out_warn(out, "'%s': the host cannot reach port %d: %s", a->name, ports[i].port, err.msg);
+		else if (strcmp(ports[i].scheme, "host") == 0)
+			kl_out_info(out, "'%s': push to %s:%d from this host; pods pull from localhost:%d", a->name, ep.host,
+				    ep.port, ports[i].port);
+		else
+			kl_out_info(out, "'%s': %s://%s:%d (the node's port %d)", a->name, ports[i].scheme, ep.host, ep.port,
+				    ports[i].port);
+	}
+}
+
 /* The profile, or SVC_ADDON_CLUSTER when there is none. */
 static int
 open_cluster(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_err *err)
@@ -124,6 +158,7 @@ list(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 	json_t *doc;
 
 	if (kl_profile_load(ctx->home, ctx->profile, &p, err) != 0) {
+		kl_profile_release(&p);
 		if (err->reason == KL_R_GUEST_NOT_FOUND)
 			kl_err_set(err, KL_R_SVC_ADDON_CLUSTER, "profile '%s' does not exist: create it with 'kubelaunch start -p %s'",
 				   ctx->profile, ctx->profile);
@@ -173,20 +208,23 @@ images(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 {
 	const struct kl_addon *a;
 	struct kl_profile p = { 0 };
-	json_t *doc = json_object();
+	json_t *doc = json_object(), *cfg;
+	struct kl_err ignored;
 
 	if (kl_addons_lookup(set, ctx->args.argv[1], &a, err) != 0) {
 		json_decref(doc);
 		return -1;
 	}
 	/* The profile's overrides count where there is a profile. */
-	if (kl_profile_load(ctx->home, ctx->profile, &p, NULL) != 0)
-		p.cfg = json_object();
+	if (kl_profile_load(ctx->home, ctx->profile, &p, &ignored) == 0)
+		cfg = json_incref(p.cfg);
+	else
+		cfg = json_object();
 	for (size_t i = 0; i < a->nimages; i++) {
-		const char *ov = json_string_value(json_object_get(json_object_get(json_object_get(p.cfg, "AddonImages"),
+		const char *ov = json_string_value(json_object_get(json_object_get(json_object_get(cfg, "AddonImages"),
 										   a->name), a->images[i].name));
 		const char *reg = json_string_value(json_object_get(
-			json_object_get(json_object_get(p.cfg, "AddonRegistries"), a->name), a->images[i].name));
+			json_object_get(json_object_get(cfg, "AddonRegistries"), a->name), a->images[i].name));
 		char *ovs = ov ? kl_xasprintf("%s=%s", a->images[i].name, ov) : NULL;
 		char *regs = reg ? kl_xasprintf("%s=%s", a->images[i].name, reg) : NULL;
 		const char *ovv[] = { ovs, NULL }, *regv[] = { regs, NULL };
@@ -207,6 +245,7 @@ images(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 		printf("addon '%s' runs no images of its own\n", a->name);
 	}
 	json_decref(doc);
+	json_decref(cfg);
 	kl_profile_release(&p);
 	return 0;
 }
@@ -221,29 +260,98 @@ running(struct kl_cluster *c)
 	       kl_profile_str(&c->profile, "APIServer", NULL) != NULL;
 }
 
-/* Apply (on) or remove (!on) `addons` on the running cluster c. */
+/* Apply (on) or remove (!on) `addons` through `kube` (consumed); cfg is the
+ * profile's config (or a scratch object), cluster its facts. */
 static int
-apply(struct kl_ctx *ctx, struct kl_cluster *c, const struct kl_addon_set *set, const struct kl_addon **addons,
-      size_t n, int on, struct kl_err *err)
+apply(struct kl_ctx *ctx, struct kl_kube *kube, json_t *cfg, json_t *cluster, const struct kl_addon_set *set,
+      const struct kl_addon **addons, size_t n, int on, struct kl_err *err)
 {
-	long long timeout = kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
-	struct kl_addons_run r = { .set = set, .cfg = c->profile.cfg, .wait = 1, .out = ctx->out };
-	int rc = -1;
+	struct kl_addons_run r = { .set = set, .kube = kube, .cfg = cfg, .cluster = cluster,
+				   .wait = !kl_args_bool(&ctx->args, "no-wait"), .out = ctx->out };
+	int rc = 0;
 
-	if ((r.kube = kl_cluster_kube(c, (int)timeout, err)) == NULL) {
+	if (on)
+		rc = kl_addons_apply(&r, addons, n, err);
+	for (size_t i = 0; !on && rc == 0 && i < n; i++)
+		rc = kl_addons_remove(&r, addons[i], err);
+	kl_kube_free(kube);
+	return rc;
+}
+
+static long long
+wait_timeout(struct kl_ctx *ctx)
+{
+	return kl_args_int(&ctx->args, "wait-timeout", 6 * 60 * 1000);
+}
+
+/* The running cluster c's API client, with the command's deadline. */
+static struct kl_kube *
+cluster_kube(struct kl_ctx *ctx, struct kl_cluster *c, struct kl_err *err)
+{
+	struct kl_kube *k = kl_cluster_kube(c, (int)wait_timeout(ctx), err);
+
+	if (k == NULL)
+		err->reason = KL_R_SVC_ADDON_CLUSTER;
+	return k;
+}
+
+/* --kubeconfig: any cluster; nothing is kept (no earlier rendering is known, so
+ * nothing is pruned on enable). The node reaches this host at the server's address. */
+static int
+change_kubeconfig(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct kl_addon **addons, size_t n,
+		  int on, char **imgs, char **regs, struct kl_err *err)
+{
+	struct kl_kube *k = kl_kube_new_kubeconfig(kl_args_str(&ctx->args, "kubeconfig", NULL), NULL, err);
+	json_t *cfg = json_object(), *facts;
+	char host[64] = "127.0.0.1";
+	int rc;
+
+	if (k == NULL) {
+		json_decref(cfg);
 		err->reason = KL_R_SVC_ADDON_CLUSTER;
 		return -1;
 	}
-	r.cluster = kl_cmd_addons_facts(c);
-	if (on) {
-		rc = kl_addons_apply(&r, addons, n, err);
+	kl_kube_set_deadline(k, kl_now_ms() + wait_timeout(ctx));
+	sscanf(kl_kube_server(k), "https://%63[0-9.]", host);
+	facts = json_pack("{s:s}", "hostIP", host);
+	for (size_t i = 0; i < n; i++)
+		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
+	rc = apply(ctx, k, cfg, facts, set, addons, n, on, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		kl_out_info(ctx->out, "🌟  The '%s' addon is %s", addons[i]->name, on ? "enabled" : "disabled");
+	json_decref(facts);
+	json_decref(cfg);
+	return rc;
+}
+
+/* enable --dry-run: the YAML an enable would apply, on stdout. */
+static int
+print_rendered(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct kl_addon **addons, size_t n,
+	       char **imgs, char **regs, struct kl_err *err)
+{
+	struct kl_cluster c = { 0 };
+	json_t *cfg, *facts;
+	int rc = 0;
+
+	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) == 0) {
+		cfg = json_deep_copy(c.profile.cfg);
+		facts = kl_cmd_addons_facts(&c);
 	} else {
-		rc = 0;
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = kl_addons_remove(&r, addons[i], err);
+		cfg = json_object();
+		facts = json_pack("{s:s}", "hostIP", "127.0.0.1");
 	}
-	json_decref(r.cluster);
-	kl_kube_free(r.kube);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct kl_strbuf yaml = KL_STRBUF_INIT;
+
+		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
+		rc = kl_addons_render_profile(set, addons[i], cfg, facts, &yaml, err);
+		if (rc == 0)
+			printf("---\n# addon: %s\n%s", addons[i]->name, yaml.buf);
+		kl_strbuf_release(&yaml);
+	}
+	kl_cluster_release(&c);
+	json_decref(cfg);
+	json_decref(facts);
 	return rc;
 }
 
@@ -254,7 +362,8 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 	size_t n = (size_t)ctx->args.argc - 1;
 	char **imgs = NULL, **regs = NULL;
 	struct kl_cluster c = { 0 };
-	json_t *before = NULL;
+	json_t *before = NULL, *facts = NULL;
+	struct kl_kube *k;
 	int rc = -1, lock = -1, opened = 0;
 
 	kl_args_list(&ctx->args, "images", &imgs);
@@ -267,9 +376,19 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 		if (kl_addons_check_overrides(addons, n, &v, err) != 0)
 			goto out;
 	}
-	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0 || open_cluster(ctx, &c, err) != 0)
+	if (on && kl_args_bool(&ctx->args, "dry-run")) {
+		rc = print_rendered(ctx, set, addons, n, imgs, regs, err);
 		goto out;
-	opened = 1;
+	}
+	if (kl_args_has(&ctx->args, "kubeconfig")) {
+		rc = change_kubeconfig(ctx, set, addons, n, on, imgs, regs, err);
+		goto out;
+	}
+	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0)
+		goto out;
+	opened = 1; /* what a failed open allocated is released too */
+	if (open_cluster(ctx, &c, err) != 0)
+		goto out;
 	before = json_deep_copy(c.profile.cfg);
 	for (size_t i = 0; i < n; i++) {
 		kl_addons_record(c.profile.cfg, addons[i]->name, on);
@@ -284,7 +403,10 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 					    ctx->profile, ctx->profile);
 		goto out;
 	}
-	rc = apply(ctx, &c, set, addons, n, on, err);
+	if ((k = cluster_kube(ctx, &c, err)) == NULL)
+		goto out;
+	facts = kl_cmd_addons_facts(&c);
+	rc = apply(ctx, k, c.profile.cfg, facts, set, addons, n, on, err);
 	if (rc != 0 && err->reason != KL_R_SVC_UNAVAILABLE && err->reason != KL_R_SVC_IMAGE_PULL) {
 		/* Not applied: the profile says what it said before about these addons. */
 		for (size_t i = 0; i < n; i++) {
@@ -299,10 +421,14 @@ change(struct kl_ctx *ctx, const struct kl_addon_set *set, int on, struct kl_err
 	}
 	if (kl_profile_save(ctx->home, &c.profile, rc == 0 ? err : NULL) != 0 && rc == 0)
 		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		kl_out_info(ctx->out, "🌟  The '%s' addon is %s", addons[i]->name, on ? "enabled" : "disabled");
+		if (on)
+			kl_cmd_addons_announce(ctx->out, &c, addons[i]);
+	}
 out:
 	json_decref(before);
+	json_decref(facts);
 	if (opened)
 		kl_cluster_release(&c);
 	if (lock >= 0)
@@ -325,9 +451,11 @@ configure(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err
 		return -1;
 	if (a->nsettings == 0)
 		return kl_err_set(err, KL_R_SVC_ADDON_USAGE, "addon '%s' has no settings", a->name);
-	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0 || open_cluster(ctx, &c, err) != 0)
+	if ((lock = kl_profile_lock(ctx->home, ctx->profile, 10 * 60 * 1000, err)) < 0)
 		goto out;
-	opened = 1;
+	opened = 1; /* what a failed open allocated is released too */
+	if (open_cluster(ctx, &c, err) != 0)
+		goto out;
 	mine = json_object_get(json_object_get(c.profile.cfg, "AddonSettings"), a->name);
 	for (int i = 2; i < ctx->args.argc; i++) {
 		const char *kv = ctx->args.argv[i], *eq = strchr(kv, '=');
@@ -368,10 +496,13 @@ configure(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err
 	}
 	if (kl_profile_save(ctx->home, &c.profile, err) != 0)
 		goto out;
-	if (kl_addons_enabled(a, c.profile.cfg) && running(&c))
-		rc = apply(ctx, &c, set, &a, 1, 1, err) == 0 ? kl_profile_save(ctx->home, &c.profile, err) : -1;
-	else
-		rc = 0;
+	rc = 0;
+	if (kl_addons_enabled(a, c.profile.cfg) && running(&c)) {
+		struct kl_kube *k = cluster_kube(ctx, &c, err);
+
+		rc = k && apply(ctx, k, c.profile.cfg, facts, set, &a, 1, 1, err) == 0 ?
+			     kl_profile_save(ctx->home, &c.profile, err) : -1;
+	}
 	if (rc == 0)
 		kl_out_info(ctx->out, "'%s' is configured%s", a->name,
 			    kl_addons_enabled(a, c.profile.cfg) && !running(&c) ? "; it applies at the next start" : "");
@@ -433,6 +564,8 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 	}
 	r.out = NULL;
 	rc = kl_addons_apply(&r, on, n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		kl_cmd_addons_announce(s->out, c, on[i]);
 	/* Then wait for the ones this start was asked for by name. */
 	if (rc == 0 && s->nnames) {
 		r.wait = 1;
@@ -480,6 +613,9 @@ const struct kl_cmd kl_cmd_addons = {
 		       "enable returns when the addon's workloads are available (or names the pod that is not).",
 	.opts = opts,
 	.subcommands = subcommands,
+	.min_args = 1,
+	.max_args = KL_ARGS_ANY,
+	.args = "a subcommand: list, enable NAME..., disable NAME..., images NAME or configure NAME [KEY=VALUE...]",
 	.flags = KL_CMD_NEEDS_HOME,
 	.check = check,
 	.run = run,

@@ -14,6 +14,10 @@ int kl_cmd_addons_resolve(const struct kl_addon_set *set, const char *const *nam
 /* ${cluster.*} for a cluster: {"hostIP": where the node reaches this host}. */
 json_t *kl_cmd_addons_facts(struct kl_cluster *c);
 
+/* A note of where the host reaches the addon's host ports (ingress, registry), adding
+ * qemu's forwards. */
+void kl_cmd_addons_announce(struct kl_out *out, struct kl_cluster *c, const struct kl_addon *a);
+
 /* start's hook (kl_start_opts.addons): record --addons and --dns-upstream in the
  * profile, apply every enabled addon (dns first), wait for the ones named. */
 struct kl_cmd_addons_start {

@@ -199,8 +199,6 @@ check(struct kl_ctx *ctx, struct kl_err *err)
 	char **argv = ctx->args.argv;
 	const char *mirror = kl_args_str(&ctx->args, "binary-mirror", NULL);
 
-	if (argc == 0)
-		return kl_err_set(err, KL_R_USAGE, "cache needs a subcommand: list, delete or fetch");
 	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "fetch") == 0) {
 		if (argc != 1)
 			return kl_err_set(err, KL_R_USAGE, "cache %s takes no argument", argv[0]);
@@ -247,6 +245,9 @@ const struct kl_cmd kl_cmd_cache = {
 	.opts = opts,
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.min_args = 1,
+	.max_args = 2,
+	.args = "a subcommand: list, delete [VERSION] or fetch",
 	.check = check,
 	.run = run,
 };

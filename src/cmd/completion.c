@@ -150,5 +150,8 @@ const struct kl_cmd kl_cmd_completion = {
 	.summary = "Print a shell completion script (bash, zsh or fish)",
 	.usage = "completion bash|zsh|fish",
 	.subcommands = shells,
+	.min_args = 1,
+	.max_args = 1,
+	.args = "one shell: bash, zsh or fish",
 	.run = run,
 };

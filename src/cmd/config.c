@@ -1,5 +1,6 @@
 /* config.c: `kubelaunch config set|get|unset|view`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -7,7 +8,9 @@
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/config.h"
 #include "kubelaunch/out.h"
+#include "kubelaunch/settings.h"
 #include "kubelaunch/units.h"
+#include "kubelaunch/xalloc.h"
 
 static const char *const subcommands[] = { "set", "get", "unset", "view", "keys", NULL };
 
@@ -18,15 +21,61 @@ usage(const char *why, struct kl_err *err)
 			  why);
 }
 
+/* A hand-edited file may hold anything: what is printed is printable (in place). */
+static const char *
+printable(struct kl_strbuf *sb)
+{
+	struct kl_strbuf out = KL_STRBUF_INIT;
+
+	kl_strbuf_add_printable(&out, sb->buf);
+	kl_strbuf_reset(sb);
+	kl_strbuf_addstr(sb, out.buf);
+	kl_strbuf_release(&out);
+	return sb->buf;
+}
+
+/* A key `config set` takes: a row of the settings table with KL_SETF_CONFIG. */
+static const struct kl_setting *
+key_find(const char *name, struct kl_err *err)
+{
+	const struct kl_setting *s = kl_setting_find(name);
+
+	if (s == NULL || !(s->flags & KL_SETF_CONFIG)) {
+		kl_setting_unknown(name, err);
+		return NULL;
+	}
+	return s;
+}
+
+static int
+set(struct kl_ctx *ctx, const char *name, const char *value, struct kl_err *err)
+{
+	const struct kl_setting *key = key_find(name, err);
+	struct kl_set_env env = { .home = ctx->home };
+	char *label;
+	json_t *v = NULL;
+	int rc;
+
+	if (key == NULL)
+		return -1;
+	label = kl_xasprintf("'%s'", key->name);
+	rc = kl_setting_parse(key, value, label, &env, &v, err);
+	free(label);
+	if (rc == 0)
+		rc = kl_config_update(ctx->home, key->name, v, err);
+	json_decref(v);
+	return rc;
+}
+
 static int
 get(struct kl_ctx *ctx, const char *name, struct kl_err *err)
 {
-	const struct kl_config_key *key = kl_config_key_find(name);
+	const struct kl_setting *key = key_find(name, err);
 	struct kl_strbuf sb = KL_STRBUF_INIT;
 	json_t *cfg = NULL, *v;
 
 	if (key == NULL)
-		return kl_config_unknown_key(name, err);
+		return -1;
 	if (kl_config_load(ctx->home, &cfg, err) != 0)
 		return -1;
 	v = json_object_get(cfg, name);
@@ -34,8 +83,8 @@ get(struct kl_ctx *ctx, const char *name, struct kl_err *err)
 		json_decref(cfg);
 		return kl_err_set(err, KL_R_CONFIG_KEY, "config key '%s' is not set", name);
 	}
-	kl_config_value_format(key, v, &sb);
-	printf("%s\n", sb.buf);
+	kl_setting_format(key, v, &sb);
+	printf("%s\n", printable(&sb));
 	kl_strbuf_release(&sb);
 	json_decref(cfg);
 	return 0;
@@ -56,8 +105,9 @@ view(struct kl_ctx *ctx, struct kl_err *err)
 	} else {
 		json_object_foreach(cfg, name, v) {
 			kl_strbuf_reset(&sb);
-			kl_config_value_format(kl_config_key_find(name), v, &sb);
-			printf("- %s: %s\n", name, sb.buf);
+			kl_strbuf_addf(&sb, "%s: ", name);
+			kl_setting_format(kl_setting_find(name), v, &sb);
+			printf("- %s\n", printable(&sb));
 		}
 	}
 	kl_strbuf_release(&sb);
@@ -65,11 +115,26 @@ view(struct kl_ctx *ctx, struct kl_err *err)
 	return 0;
 }
 
+/* The keys, from the settings table; with -o json each with its default and an example. */
 static int
-keys(void)
+keys(struct kl_ctx *ctx)
 {
-	for (const struct kl_config_key *k = kl_config_keys; k->name; k++)
-		printf("%-20s %s\n", k->name, k->help);
+	json_t *all = json_array();
+
+	for (const struct kl_setting *k = kl_settings_table; k->name; k++) {
+		if (!(k->flags & KL_SETF_CONFIG))
+			continue;
+		if (ctx->output == KL_OUTPUT_TEXT)
+			printf("%-20s %s\n", k->name, k->help);
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "name", k->name, "example",
+						     k->example, "default", k->shown ? k->shown : k->def, "field",
+						     k->field, "flag", (k->flags & KL_SETF_FLAG) != 0));
+	}
+	if (ctx->output == KL_OUTPUT_JSON) {
+		json_dumpf(all, stdout, JSON_COMPACT);
+		putchar('\n');
+	}
+	json_decref(all);
 	return 0;
 }
 
@@ -85,7 +150,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if (strcmp(argv[0], "set") == 0) {
 		if (argc != 3)
 			return usage("config set needs a KEY and a VALUE", err);
-		if (kl_config_update(ctx->home, argv[1], argv[2], err) != 0)
+		if (set(ctx, argv[1], argv[2], err) != 0)
 			return -1;
 		if (ctx->output == KL_OUTPUT_JSON)
 			kl_out_info(ctx->out, "%s set", argv[1]);
@@ -94,7 +159,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if (strcmp(argv[0], "unset") == 0) {
 		if (argc != 2)
 			return usage("config unset needs a KEY", err);
-		return kl_config_update(ctx->home, argv[1], NULL, err);
+		return key_find(argv[1], err) ? kl_config_update(ctx->home, argv[1], NULL, err) : -1;
 	}
 	if (strcmp(argv[0], "get") == 0) {
 		if (argc != 2)
@@ -104,7 +169,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if (strcmp(argv[0], "view") == 0 && argc == 1)
 		return view(ctx, err);
 	if (strcmp(argv[0], "keys") == 0 && argc == 1)
-		return keys();
+		return keys(ctx);
 	kl_suggest_init(&s, argv[0]);
 	for (const char *const *c = subcommands; *c; c++)
 		kl_suggest_try(&s, *c);
@@ -122,5 +187,8 @@ const struct kl_cmd kl_cmd_config = {
 		       "Sizes take 4096 (MiB), 4g or 4GiB; durations take 90s, 6m or 1h30m.",
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.min_args = 1,
+	.max_args = 3,
+	.args = "a subcommand: set KEY VALUE, get KEY, unset KEY, view or keys",
 	.run = run,
 };

@@ -156,20 +156,17 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	struct kl_proxy_target t;
 	struct kl_proxy_opts po = { .target = &t, .handle_signals = 1, .stop_flag = &stopping };
 	struct kl_strbuf text = KL_STRBUF_INIT;
-	struct kl_cluster c = { 0 };
+	struct kl_cluster *c = ctx->cluster;
 	struct kl_out o = *ctx->out;
 	struct kl_proxy *p = NULL;
 	struct kl_kube *k = NULL;
 	const char *open_with, *why = NULL;
 	char *url = NULL;
-	int rc = -1, opened = 0;
+	int rc = -1;
 	long code;
 
 	o.fp = o.errfp; /* stdout is for the URL alone */
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	opened = 1;
-	if (kl_cluster_api(&c, &api, err) != 0 || (k = kl_cluster_kube(&c, (int)timeout, err)) == NULL)
+	if (kl_cluster_api(c, &api, err) != 0 || (k = kl_cluster_kube(c, (int)timeout, err)) == NULL)
 		goto out;
 	t = (struct kl_proxy_target){ api.server, api.ca_path, api.cert_path, api.key_path };
 	po.port = (int)kl_args_int(&ctx->args, "port", 0);
@@ -177,7 +174,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if ((p = kl_proxy_new(&po, err)) == NULL || kl_proxy_start(p, err) != 0)
 		goto out;
 	kl_kube_set_stop(k, &stopping);
-	if (ensure_addon(ctx, &c, k, &o, err) != 0)
+	if (ensure_addon(ctx, c, k, &o, err) != 0)
 		goto out;
 	kl_out_info(&o, "Verifying dashboard health ...");
 	if (kl_kube_wait_available(k, objs, NULL, NULL, NULL, err) != 0)
@@ -223,8 +220,6 @@ out:
 	kl_proxy_free(p);
 	kl_kube_free(k);
 	kl_cluster_api_release(&api);
-	if (opened)
-		kl_cluster_release(&c);
 	kl_strbuf_release(&text);
 	json_decref(objs);
 	json_decref(deploy);
@@ -242,7 +237,7 @@ const struct kl_cmd kl_cmd_dashboard = {
 		       "through it, then opens $BROWSER (else xdg-open) or, with --url or without a browser, prints the "
 		       "URL. It serves until interrupted.",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NO_ARGS,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,
 	.check = check,
 	.run = run,
 };

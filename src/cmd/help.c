@@ -141,5 +141,7 @@ const struct kl_cmd kl_cmd_help = {
 	.name = "help",
 	.summary = "Show help for kubelaunch or one command",
 	.usage = "help [COMMAND | exit-codes | man]",
+	.max_args = 1,
+	.args = "COMMAND, exit-codes or man",
 	.run = run,
 };

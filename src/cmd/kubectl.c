@@ -41,15 +41,13 @@ static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_strvec argv = KL_STRVEC_INIT;
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	const char *version;
 	char *kubectl = NULL, *kubeconfig = NULL;
 	int rc = -1;
 
-	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	version = kl_profile_str(&c.profile, "KubernetesVersion", NULL);
-	if (json_is_true(json_object_get(c.profile.cfg, "NoKubernetes")) || version == NULL || version[0] != 'v') {
+	version = kl_profile_str(&c->profile, "KubernetesVersion", NULL);
+	if (json_is_true(json_object_get(c->profile.cfg, "NoKubernetes")) || version == NULL || version[0] != 'v') {
 		kl_err_set(err, KL_R_K8S, "'%s' runs no Kubernetes (it was started with --no-kubernetes, or "
 			   "never finished a start): start it with Kubernetes first, 'kubelaunch delete -p %s' then "
 			   "'kubelaunch start -p %s'", ctx->profile, ctx->profile, ctx->profile);
@@ -70,7 +68,6 @@ out:
 	kl_strvec_clear(&argv);
 	free(kubeconfig);
 	free(kubectl);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -82,6 +79,8 @@ const struct kl_cmd kl_cmd_kubectl = {
 		       "missing) with --context=<profile> and the kubeconfig kubelaunch writes. Put the\n"
 		       "arguments after '--' so that kubectl's flags are not taken for kubelaunch's:\n"
 		       "  kubelaunch kubectl -- get pods -A -o wide",
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_CLUSTER,
+	.max_args = KL_ARGS_ANY,
+	.args = "kubectl's arguments",
 	.run = run,
 };

@@ -205,22 +205,22 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	const char *file = kl_args_str(&ctx->args, "file", NULL);
 	long long lines = kl_args_int(&ctx->args, "length", 60);
 	struct kl_runner *r = NULL;
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	enum kl_machine_state st;
 	FILE *fp = stdout;
 	char *path = NULL;
 	int rc = -1;
 
-	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0 || kl_driver_state(c.machine, &st, err) != 0)
+	if (kl_driver_state(c->machine, &st, err) != 0)
 		goto out;
 	if (file && (fp = open_output(file, err)) == NULL)
 		goto out;
-	path = kl_machine_path(c.machine, "kubeadm.log");
+	path = kl_machine_path(c->machine, "kubeadm.log");
 	host_section(fp, "kubeadm (the last start)", path, lines);
 	if (st != KL_STATE_RUNNING) {
-		if (c.machine->driver->caps & KL_CAP_VM) {
+		if (c->machine->driver->caps & KL_CAP_VM) {
 			free(path);
-			path = kl_machine_path(c.machine, "serial.log");
+			path = kl_machine_path(c->machine, "serial.log");
 			host_section(fp, "serial console", path, lines);
 		}
 		fflush(fp);
@@ -231,7 +231,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 					ctx->profile, kl_machine_state_name(st)) : 0;
 		goto out;
 	}
-	if ((r = kl_cluster_connect(&c, 30000, err)) == NULL ||
+	if ((r = kl_cluster_connect(c, 30000, err)) == NULL ||
 	    machine_section(fp, r, "containerd", service_script, lines, "containerd", err) != 0 ||
 	    machine_section(fp, r, NULL, pods_script, lines, NULL, err) != 0 ||
 	    machine_section(fp, r, "kubelet", service_script, lines, "kubelet", err) != 0)
@@ -242,7 +242,6 @@ out:
 		rc = kl_err_errno(err, KL_R_HOST_IO, "cannot write '%s'", file);
 	kl_runner_free(r);
 	free(path);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -263,7 +262,7 @@ const struct kl_cmd kl_cmd_logs = {
 		       "With -f, kubelet's log is then followed until interrupted. For a machine that is\n"
 		       "not running, only what the host keeps is shown (kubeadm's output, a VM's serial log).",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NO_ARGS,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_CLUSTER,
 	.check = check,
 	.run = run,
 };

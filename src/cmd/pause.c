@@ -7,19 +7,13 @@
 static int
 toggle(struct kl_ctx *ctx, int pause, struct kl_err *err)
 {
-	struct kl_cluster c;
-	int rc = -1;
+	struct kl_machine *m = ctx->cluster->machine;
 
-	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	if ((pause ? kl_driver_pause(c.machine, err) : kl_driver_unpause(c.machine, err)) != 0)
-		goto out;
+	if ((pause ? kl_driver_pause(m, err) : kl_driver_unpause(m, err)) != 0)
+		return -1;
 	kl_out_step(ctx->out, 1, 1, pause ? "Paused" : "Unpaused", pause ? "⏸" : "⏯", "%s \"%s\"",
 		    pause ? "Paused" : "Unpaused", ctx->profile);
-	rc = 0;
-out:
-	kl_cluster_release(&c);
-	return rc;
+	return 0;
 }
 
 static int
@@ -38,7 +32,7 @@ const struct kl_cmd kl_cmd_pause = {
 	.name = "pause",
 	.summary = "Freeze the machine (qemu, kvm2 and vfkit drivers)",
 	.usage = "pause",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_CLUSTER,
 	.run = run_pause,
 };
 
@@ -46,6 +40,6 @@ const struct kl_cmd kl_cmd_unpause = {
 	.name = "unpause",
 	.summary = "Thaw a paused machine",
 	.usage = "unpause",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_CLUSTER,
 	.run = run_unpause,
 };

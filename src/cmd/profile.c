@@ -122,8 +122,6 @@ out:
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
 {
-	if (ctx->args.argc > 1)
-		return kl_err_set(err, KL_R_USAGE, "profile takes one NAME or 'list'");
 	if (ctx->args.argc == 1 && strcmp(ctx->args.argv[0], "list") != 0)
 		return kl_profile_name_check(ctx->args.argv[0], err);
 	return 0;
@@ -133,6 +131,8 @@ static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	const char *name;
+	json_t *v;
+	int rc;
 
 	if (ctx->args.argc == 0) {
 		printf("%s\n", ctx->profile);
@@ -141,7 +141,10 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if (strcmp(ctx->args.argv[0], "list") == 0)
 		return list(ctx, err);
 	name = ctx->args.argv[0];
-	if (kl_config_update(ctx->home, "profile", name, err) != 0)
+	v = json_string(name); /* checked by check() */
+	rc = kl_config_update(ctx->home, "profile", v, err);
+	json_decref(v);
+	if (rc != 0)
 		return -1;
 	if (!kl_profile_exists(ctx->home, name))
 		kl_out_warn(ctx->out, "profile '%s' does not exist yet; 'kubelaunch start' will create it", name);
@@ -155,6 +158,8 @@ const struct kl_cmd kl_cmd_profile = {
 	.usage = "profile [NAME | list [-o json]]",
 	.subcommands = subcommands,
 	.flags = KL_CMD_NEEDS_HOME,
+	.max_args = 1,
+	.args = "a profile NAME or 'list'",
 	.check = check,
 	.run = run,
 };

@@ -25,15 +25,6 @@ static const struct kl_opt opts[] = {
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
-static int
-check(struct kl_ctx *ctx, struct kl_err *err)
-{
-	if (ctx->args.argc != 1)
-		return kl_err_set(err, KL_R_USAGE, "'service' takes one service name (or 'list'), got %d arguments",
-				  ctx->args.argc);
-	return 0;
-}
-
 /* One node port of a service as the host reaches it. */
 struct svc_port {
 	const char *ns, *service, *name, *scheme;
@@ -240,19 +231,14 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	const char *scheme = kl_args_bool(&ctx->args, "https") ? "https" : "http";
 	const char *tmpl = kl_args_str(&ctx->args, "format", DEFAULT_FORMAT);
-	struct kl_cluster c;
-	struct kl_kube *k = NULL;
-	int rc = -1;
+	struct kl_kube *k;
+	int rc;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	if ((k = kl_cluster_kube(&c, 30000, err)) == NULL)
-		goto out;
-	rc = strcmp(ctx->args.argv[0], "list") == 0 ? list(ctx, &c, k, tmpl, scheme, err)
-						    : one(ctx, &c, k, tmpl, scheme, err);
-out:
+	if ((k = kl_cluster_kube(ctx->cluster, 30000, err)) == NULL)
+		return -1;
+	rc = strcmp(ctx->args.argv[0], "list") == 0 ? list(ctx, ctx->cluster, k, tmpl, scheme, err)
+						    : one(ctx, ctx->cluster, k, tmpl, scheme, err);
 	kl_kube_free(k);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -265,7 +251,9 @@ const struct kl_cmd kl_cmd_service = {
 		       "127.0.0.1 added while the machine runs for qemu. 'service list' shows every service "
 		       "(of every namespace unless -n is given) with its URLs; -o json gives them as JSON.",
 	.opts = opts,
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK, /* it may add a forward to state.json */
-	.check = check,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_RUNNING, /* it may add a forward to state.json */
+	.min_args = 1,
+	.max_args = 1,
+	.args = "one service NAME, or 'list'",
 	.run = run,
 };

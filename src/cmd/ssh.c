@@ -60,22 +60,20 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	struct kl_run_opts opts = { .on_output = relay };
 	struct kl_run_result res;
 	struct kl_runner *r = NULL;
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	int rc = -1;
 
 	kl_run_result_init(&res);
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
 	if (ctx->args.argc == 0) {
-		if (c.machine->driver->caps & KL_CAP_HOST) {
+		if (c->machine->driver->caps & KL_CAP_HOST) {
 			kl_err_set(err, KL_R_UNSUPPORTED, "'%s' is this host (the none driver): there is nothing to ssh to",
 				   ctx->profile);
 			goto out;
 		}
-		rc = interactive(&c, err);
+		rc = interactive(c, err);
 		goto out;
 	}
-	if ((r = kl_cluster_connect(&c, 30000, err)) == NULL)
+	if ((r = kl_cluster_connect(c, 30000, err)) == NULL)
 		goto out;
 	if (kl_runner_run(r, (const char *const *)ctx->args.argv, &opts, &res, err) != 0)
 		goto out;
@@ -83,7 +81,6 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 out:
 	kl_runner_free(r);
 	kl_run_result_release(&res);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -93,6 +90,8 @@ const struct kl_cmd kl_cmd_ssh = {
 	.usage = "ssh [-- COMMAND [ARG...]]",
 	.description = "With no command, opens an interactive shell with OpenSSH's client, pinned to the\n"
 		       "machine's recorded host key. With a command, runs it and exits with its status.",
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,
+	.max_args = KL_ARGS_ANY,
+	.args = "COMMAND [ARG...]",
 	.run = run,
 };

@@ -10,22 +10,19 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_ssh_endpoint ep = { 0 };
 	struct kl_strbuf sb = KL_STRBUF_INIT;
-	struct kl_cluster c;
 	int rc = -1;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0 ||
-	    kl_driver_ssh_endpoint(c.machine, &ep, err) != 0)
+	if (kl_driver_ssh_endpoint(ctx->cluster->machine, &ep, err) != 0)
 		goto out;
 	/* Pinned on first contact: connect once if nothing is recorded yet. */
 	if (!kl_path_exists(ep.known_hosts))
-		kl_runner_free(kl_cluster_connect(&c, 30000, err));
+		kl_runner_free(kl_cluster_connect(ctx->cluster, 30000, err));
 	if (kl_read_file(ep.known_hosts, &sb, err) != 0)
 		goto out;
 	fputs(sb.buf, stdout);
 	rc = 0;
 out:
 	kl_strbuf_release(&sb);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -33,6 +30,6 @@ const struct kl_cmd kl_cmd_ssh_host = {
 	.name = "ssh-host",
 	.summary = "Print the machine's SSH host key (pinned on first contact)",
 	.usage = "ssh-host",
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,
 	.run = run,
 };

@@ -10,15 +10,13 @@
 static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
-	struct kl_cluster c;
 	struct kl_status st;
-	int rc = -1;
 
-	if (kl_cluster_open(ctx->home, ctx->profile, &c, err) != 0 || kl_cluster_status(&c, &st, err) != 0)
-		goto out;
+	if (kl_cluster_status(ctx->cluster, &st, err) != 0)
+		return -1;
 	if (ctx->output == KL_OUTPUT_JSON) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "Name", ctx->profile, "Driver",
-				      c.machine->driver->name, "Host", st.host, "Kubelet", st.kubelet, "APIServer",
+				      ctx->cluster->machine->driver->name, "Host", st.host, "Kubelet", st.kubelet, "APIServer",
 				      st.apiserver, "Kubeconfig", st.kubeconfig, "Worker", 0);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -28,16 +26,13 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		if (*st.kubelet)
 			printf("kubelet: %s\napiserver: %s\nkubeconfig: %s\n", st.kubelet, st.apiserver, st.kubeconfig);
 	}
-	rc = st.exit_bits;
-out:
-	kl_cluster_release(&c);
-	return rc;
+	return st.exit_bits;
 }
 
 const struct kl_cmd kl_cmd_status = {
 	.name = "status",
 	.summary = "Show the state of the cluster (exit code: 1 host, 2 cluster, 4 kubeconfig not OK)",
 	.usage = "status [-o json]",
-	.flags = KL_CMD_NEEDS_HOME,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_CLUSTER,
 	.run = run,
 };

@@ -45,7 +45,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	char pidtext[32];
 	unsigned delay_ms = 500;
 
-	if (ctx->args.argc == 0 || pidfile == NULL)
+	if (pidfile == NULL)
 		return kl_err_set(err, KL_R_USAGE, "supervise needs --pidfile and a command after --");
 	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)getpid());
 	if (kl_write_file_atomic(pidfile, pidtext, strlen(pidtext), 0644, err) != 0)
@@ -86,5 +86,8 @@ const struct kl_cmd kl_cmd_supervise = {
 	.usage = "supervise --pidfile PATH [--log PATH] -- COMMAND [ARG...]",
 	.opts = opts,
 	.flags = KL_CMD_HIDDEN,
+	.min_args = 1,
+	.max_args = KL_ARGS_ANY,
+	.args = "a command after --",
 	.run = run,
 };

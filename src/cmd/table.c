@@ -12,6 +12,7 @@ extern const struct kl_cmd kl_cmd_config;
 extern const struct kl_cmd kl_cmd_dashboard;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
+extern const struct kl_cmd kl_cmd_image;
 extern const struct kl_cmd kl_cmd_ip;
 extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_logs;
@@ -40,6 +41,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_dashboard,
 	&kl_cmd_delete,
 	&kl_cmd_help,
+	&kl_cmd_image,
 	&kl_cmd_ip,
 	&kl_cmd_kubectl,
 	&kl_cmd_logs,

@@ -144,20 +144,17 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct tunnel t = { .out = ctx->out, .ours = json_object() };
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	char ip[256];
-	int rc = -1, opened = 0;
+	int rc = -1;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	opened = 1;
-	if (c.machine->driver->caps & KL_CAP_SHARE) {
+	if (c->machine->driver->caps & KL_CAP_SHARE) {
 		/* qemu's user-mode network: the host reaches the guest only through forwards. */
 		kl_err_set(err, KL_R_UNSUPPORTED, "tunnel needs a node address the host routes to; on the %s driver "
-			   "use 'kubelaunch service NAME --url' (a forward to the node port)", c.machine->driver->name);
+			   "use 'kubelaunch service NAME --url' (a forward to the node port)", c->machine->driver->name);
 		goto out;
 	}
-	if (kl_driver_ip(c.machine, ip, sizeof(ip), err) != 0 || (t.k = kl_cluster_kube(&c, 30000, err)) == NULL)
+	if (kl_driver_ip(c->machine, ip, sizeof(ip), err) != 0 || (t.k = kl_cluster_kube(c, 30000, err)) == NULL)
 		goto out;
 	t.ip = ip;
 	sigaction(SIGINT, &sa, NULL);
@@ -169,14 +166,12 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	rc = kl_kube_watch(t.k, "/api/v1/services", NULL, 0, on_event, &t, err);
 	if (rc != 0 && err->reason == KL_R_INTERRUPTED)
 		rc = 0;
-	cleanup(&c, &t);
+	cleanup(c, &t);
 	if (rc == 0)
 		kl_out_info(ctx->out, "Tunnel stopped");
 out:
 	kl_kube_free(t.k);
 	json_decref(t.ours);
-	if (opened)
-		kl_cluster_release(&c);
 	return rc;
 }
 
@@ -188,6 +183,6 @@ const struct kl_cmd kl_cmd_tunnel = {
 		       "(kube-proxy routes it to the service's endpoints), follows new services as they come, "
 		       "and stays in the foreground; Ctrl-C removes the addresses again. For Istio's ingress "
 		       "gateway, Traefik and the like.",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NO_ARGS,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,
 	.run = run,
 };

@@ -44,25 +44,23 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct kl_kubeconfig_info info = { 0 };
 	struct kl_endpoint ep = { .port = 0 };
-	struct kl_cluster c;
+	struct kl_cluster *c = ctx->cluster;
 	const char *recorded;
 	char *path = NULL, *server = NULL;
 	int rc = -1, kubeconfig_ok, profile_ok;
 
-	if (kl_cluster_open_running(ctx->home, ctx->profile, &c, err) != 0)
-		goto out;
-	if (json_is_true(json_object_get(c.profile.cfg, "NoKubernetes"))) {
+	if (json_is_true(json_object_get(c->profile.cfg, "NoKubernetes"))) {
 		kl_err_set(err, KL_R_K8S, "'%s' runs no Kubernetes (--no-kubernetes): there is no context to "
 			   "update", ctx->profile);
 		goto out;
 	}
-	if (kl_driver_endpoint(c.machine, c.machine->spec.apiserver_port, &ep, err) != 0 ||
+	if (kl_driver_endpoint(c->machine, c->machine->spec.apiserver_port, &ep, err) != 0 ||
 	    kl_kubeconfig_path(&path, err) != 0)
 		goto out;
 	server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
 	if (kl_path_exists(path) && kl_kubeconfig_read(path, ctx->profile, &info, err) != 0)
 		goto out;
-	recorded = kl_profile_str(&c.profile, "APIServer", NULL);
+	recorded = kl_profile_str(&c->profile, "APIServer", NULL);
 	kubeconfig_ok = info.server && strcmp(info.server, server) == 0;
 	profile_ok = recorded && strcmp(recorded, server) == 0;
 	if (!kubeconfig_ok) {
@@ -71,8 +69,8 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 			goto out;
 	}
 	if (!profile_ok) {
-		json_object_set_new(c.profile.cfg, "APIServer", json_string(server));
-		if (kl_profile_save(ctx->home, &c.profile, err) != 0)
+		json_object_set_new(c->profile.cfg, "APIServer", json_string(server));
+		if (kl_profile_save(ctx->home, &c->profile, err) != 0)
 			goto out;
 	}
 	if (kubeconfig_ok && profile_ok)
@@ -88,7 +86,6 @@ out:
 	kl_kubeconfig_info_release(&info);
 	free(server);
 	free(path);
-	kl_cluster_release(&c);
 	return rc;
 }
 
@@ -99,6 +96,6 @@ const struct kl_cmd kl_cmd_update_context = {
 	.description = "After the machine's IP or forwarded port changed, sets the profile's cluster\n"
 		       "server in the kubeconfig (and the profile's record) to the API server's address\n"
 		       "as the driver reports it now. Only our cluster entry changes.",
-	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NO_ARGS,
+	.flags = KL_CMD_NEEDS_HOME | KL_CMD_PROFILE_LOCK | KL_CMD_NEEDS_RUNNING,
 	.run = run,
 };

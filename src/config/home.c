@@ -131,8 +131,9 @@ int
 kl_profile_lock(const char *home, const char *name, int timeout_ms, struct kl_err *err)
 {
 	char *path = kl_xasprintf("%s/profiles/%s.lock", home, name);
-	int fd = kl_lock(path, 1, timeout_ms, err);
+	int fd = kl_lock(path, 1, timeout_ms, err), saved = errno;
 
 	free(path);
+	errno = saved; /* EWOULDBLOCK: held by another */
 	return fd;
 }

@@ -261,21 +261,40 @@ kl_kube_prune(struct kl_kube *k, const char *selector, json_t *keep, const char 
 {
 	const struct kl_kube_resource **res = NULL;
 	struct found *f = NULL;
+	char **paths = NULL, *sel = NULL;
+	json_t **lists = NULL;
 	size_t nres = 0, nf = 0;
 	int rc = -1, count = 0;
 
 	if (deleted)
 		*deleted = 0;
+	/* Without a selector this would be everything in the cluster. */
+	if (selector == NULL || strchr(selector, '=') == NULL)
+		return kl_err_set(err, KL_R_PROGRAM, "pruning needs a label selector with a value, not '%s'",
+				  selector ? selector : "(none)");
 	if (kl_kube_resources(k, &res, &nres, err) != 0)
 		goto out;
+	/* Every resource listed at once; one that did not answer plainly (an error, more
+	 * than a page) is listed again the careful way. */
+	sel = kl_kube_escape(selector);
+	paths = kl_xcalloc(nres + 1, sizeof(*paths));
+	lists = kl_xcalloc(nres + 1, sizeof(*lists));
 	for (size_t i = 0; i < nres; i++) {
-		char *path = kl_kube_path(res[i], NULL, NULL, NULL);
+		char *base = kl_kube_path(res[i], NULL, NULL, NULL);
+
+		paths[i] = kl_xasprintf("%s?limit=500&labelSelector=%s", base, sel);
+		free(base);
+	}
+	kl_kube_get_many(k, (const char *const *)paths, nres, lists);
+	for (size_t i = 0; i < nres; i++) {
 		json_t *items = NULL, *it;
 		size_t j;
 		struct kl_err lerr;
+		const char *more = kl_json_str(json_object_get(lists[i], "metadata"), "continue");
 
-		if (kl_kube_list(k, path, selector, &items, NULL, &lerr) != 0) {
-			free(path);
+		if (lists[i] && (more == NULL || *more == '\0')) {
+			items = json_incref(json_object_get(lists[i], "items"));
+		} else if ((*strchr(paths[i], '?') = '\0', kl_kube_list(k, paths[i], selector, &items, NULL, &lerr)) != 0) {
 			/* A resource gone since discovery, or one we may not list. */
 			if (lerr.reason == KL_R_K8S_API_NOT_FOUND || lerr.reason == KL_R_K8S_API_REJECTED) {
 				kl_debug("kube: prune skips %s: %s", res[i]->name, lerr.msg);
@@ -284,7 +303,6 @@ kl_kube_prune(struct kl_kube *k, const char *selector, json_t *keep, const char 
 			*err = lerr;
 			goto out;
 		}
-		free(path);
 		json_array_foreach(items, j, it) {
 			const char *ns = kl_kube_meta(it, "namespace"), *name = kl_kube_meta(it, "name");
 
@@ -321,6 +339,13 @@ out:
 		free(f[i].name);
 	}
 	free(f);
+	for (size_t i = 0; paths && i < nres; i++) {
+		free(paths[i]);
+		json_decref(lists[i]);
+	}
+	free(paths);
+	free(lists);
+	free(sel);
 	free(res);
 	if (deleted)
 		*deleted = count;

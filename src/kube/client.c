@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -180,6 +182,7 @@ void
 kl_kube_resp_init(struct kl_kube_resp *r)
 {
 	r->status = 0;
+	r->date = 0;
 	r->body = NULL;
 	r->raw = (struct kl_strbuf)KL_STRBUF_INIT;
 }
@@ -197,6 +200,24 @@ collect(char *data, size_t size, size_t n, void *arg)
 {
 	kl_strbuf_add(arg, data, size * n);
 	return size * n;
+}
+
+/* The Date header: the server's clock (a VM's may differ from the host's). */
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct kl_kube_resp *resp = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncasecmp(data, "date:", 5) == 0) {
+		char line[128];
+		time_t t;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len - 5), data + 5);
+		t = curl_getdate(line, NULL);
+		resp->date = t > 0 ? (long long)t : 0;
+	}
+	return len;
 }
 
 int
@@ -261,6 +282,7 @@ attempt(struct kl_kube *k, const char *method, const char *url, const char *body
 	json_decref(resp->body);
 	resp->body = NULL;
 	resp->status = 0;
+	resp->date = 0;
 	errbuf[0] = '\0';
 	curl_easy_setopt(k->h, CURLOPT_URL, url);
 	if (strcmp(method, "GET") == 0) {
@@ -274,6 +296,8 @@ attempt(struct kl_kube *k, const char *method, const char *url, const char *body
 	curl_easy_setopt(k->h, CURLOPT_HTTPHEADER, k->headers);
 	curl_easy_setopt(k->h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(k->h, CURLOPT_WRITEDATA, &resp->raw);
+	curl_easy_setopt(k->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(k->h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(k->h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(k->h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(k->h, CURLOPT_XFERINFODATA, k->stop);
@@ -558,4 +582,85 @@ const char *
 kl_kube_meta(json_t *obj, const char *key)
 {
 	return kl_json_str(json_object_get(obj, "metadata"), key);
+}
+
+#define MANY_IN_FLIGHT 16
+
+void
+kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t **out)
+{
+	CURLM *m = curl_multi_init();
+	CURL **h = kl_xcalloc(n + 1, sizeof(*h));
+	struct kl_strbuf *body = kl_xcalloc(n + 1, sizeof(*body));
+	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+	char **urls = kl_xcalloc(n + 1, sizeof(*urls));
+	size_t next = 0, running = 0;
+	long long deadline = kl_kube_request_deadline(k);
+
+	curl_multi_setopt(m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MANY_IN_FLIGHT);
+	for (;;) {
+		CURLMsg *msg;
+		int still = 0, left;
+
+		while (next < n && running < MANY_IN_FLIGHT) {
+			size_t i = next++;
+
+			out[i] = NULL;
+			body[i] = (struct kl_strbuf)KL_STRBUF_INIT;
+			urls[i] = kl_xasprintf("%s%s", k->server, paths[i]);
+			h[i] = curl_easy_init();
+			if (h[i] == NULL)
+				abort();
+			kl_kube_setup_handle(k, h[i]);
+			curl_easy_setopt(h[i], CURLOPT_URL, urls[i]);
+			curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdr);
+			curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, collect);
+			curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &body[i]);
+			curl_easy_setopt(h[i], CURLOPT_TIMEOUT_MS, (long)k->timeout_ms);
+			curl_easy_setopt(h[i], CURLOPT_PIPEWAIT, 1L);
+			curl_easy_setopt(h[i], CURLOPT_PRIVATE, (void *)i);
+			curl_multi_add_handle(m, h[i]);
+			running++;
+		}
+		if (running == 0)
+			break;
+		curl_multi_perform(m, &still);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			void *priv = NULL;
+			long status = 0;
+			size_t i;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&priv);
+			i = (size_t)priv;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+			if (msg->data.result == CURLE_OK && status == 200)
+				out[i] = json_loadb(body[i].buf, body[i].len, 0, NULL);
+			curl_multi_remove_handle(m, msg->easy_handle);
+			curl_easy_cleanup(msg->easy_handle);
+			h[i] = NULL;
+			running--;
+		}
+		if ((k->stop && *k->stop) || kl_now_ms() >= deadline)
+			break;
+		if (still)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (h[i]) {
+			curl_multi_remove_handle(m, h[i]);
+			curl_easy_cleanup(h[i]);
+		}
+		kl_strbuf_release(&body[i]);
+		free(urls[i]);
+	}
+	for (size_t i = next; i < n; i++)
+		out[i] = NULL;
+	curl_multi_cleanup(m);
+	curl_slist_free_all(hdr);
+	free(urls);
+	free(body);
+	free(h);
 }

@@ -34,6 +34,10 @@ void kl_kube_setup_handle(struct kl_kube *k, CURL *h);
 /* kl_kube_request with an Accept header of the caller's. */
 int kl_kube_do(struct kl_kube *k, const char *method, const char *path, const char *content_type,
 	       const char *accept, const char *body, size_t len, struct kl_kube_resp *resp, struct kl_err *err);
+/* GET every path at once (at most 16 in flight, HTTP/2 where the server speaks it),
+ * once each, without retries: out[i] is the JSON of a 200 answer, else NULL (ask that
+ * one again the usual way). */
+void kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t **out);
 /* The deadline of a request starting now. */
 long long kl_kube_request_deadline(const struct kl_kube *k);
 /* Sleep ms (in slices), or fail with INTERRUPTED when the stop flag is set. */

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +13,11 @@
 
 #include "kubelaunch/clock.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/hash.h"
 #include "kubelaunch/log.h"
+#include "kubelaunch/proc.h"
 #include "kubelaunch/xalloc.h"
 #include "runner-int.h"
-
-extern char **environ;
 
 /* How long a timed-out command has between SIGTERM and SIGKILL. */
 #define KL_LOCAL_KILL_GRACE_MS 1000
@@ -115,38 +114,6 @@ kill_group(pid_t pid)
 }
 
 static int
-spawn(const char *const *argv, int fds[3], pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, defaults;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGQUIT);
-	sigaddset(&defaults, SIGCHLD);
-	for (int i = 0; i < 3; i++)
-		posix_spawn_file_actions_adddup2(&fa, fds[i], i);
-	/* Its own process group, so a timeout can end the command and everything it started. */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return rc;
-}
-
-static int
 local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts *opts,
 	  struct kl_copy_src *in, struct kl_run_result *res, struct kl_err *err)
 {
@@ -182,7 +149,7 @@ local_run(struct kl_runner *r, const char *const *argv, const struct kl_run_opts
 		kl_err_errno(err, KL_R_HOST, "cannot run '%s': cannot create pipes", argv[0]);
 		goto out;
 	}
-	e = spawn(full, (int[3]){ in_p[0], out_p[1], err_p[1] }, &pid);
+	e = kl_spawn(full, &(const struct kl_spawn){ .fd = { in_p[0], out_p[1], err_p[1] } }, &pid);
 	close_fd(&in_p[0]);
 	close_fd(&out_p[1]);
 	close_fd(&err_p[1]);
@@ -387,7 +354,7 @@ local_copy(struct kl_runner *r, struct kl_copy_src *src, const char *dst, mode_t
 		return kl_runner_copy_by_commands(r, src, dst, mode, sudo, copied, err);
 	if (kl_copy_src_sha256(src, want, err) != 0)
 		return -1;
-	if (kl_file_sha256(dst, have, &ignored) == 0 && strcmp(want, have) == 0) {
+	if (kl_sha256_file(dst, have, &ignored) == 0 && strcmp(want, have) == 0) {
 		kl_debug("runner: local: '%s' is up to date (sha256 %s)", dst, want);
 		return 0;
 	}

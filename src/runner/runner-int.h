@@ -22,8 +22,6 @@ ssize_t kl_copy_src_read(struct kl_copy_src *s, size_t off, void *buf, size_t n,
 /* The sha256 of the whole source as 64 lowercase hex digits. */
 int kl_copy_src_sha256(struct kl_copy_src *s, char hex[65], struct kl_err *err);
 void kl_copy_src_close(struct kl_copy_src *s);
-/* The sha256 of a local file; -1 with errno ENOENT (err set) when it is missing. */
-int kl_file_sha256(const char *path, char hex[65], struct kl_err *err);
 
 /* The operations a runner implements; the dispatch in runner.c does the rest. */
 struct kl_runner_ops {

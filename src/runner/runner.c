@@ -8,8 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "kubelaunch/hash.h"
 #include "kubelaunch/log.h"
 #include "kubelaunch/xalloc.h"
 #include "runner-int.h"
@@ -390,76 +389,13 @@ kl_copy_src_read(struct kl_copy_src *s, size_t off, void *buf, size_t n, struct 
 	return got;
 }
 
-static void
-hex_digest(const unsigned char *md, unsigned n, char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (unsigned i = 0; i < n && i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
-/* Hash everything read from fd (or the buffer when fd < 0). */
-static int
-sha256_fd(int fd, const void *data, size_t len, const char *what, char hex[65], struct kl_err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned mdlen = 0;
-	char *chunk = NULL;
-	int ok, rc = -1;
-
-	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	if (ok && fd < 0)
-		ok = EVP_DigestUpdate(ctx, data, len) == 1;
-	if (ok && fd >= 0) {
-		chunk = kl_xmalloc(1 << 16);
-		for (off_t off = 0; ok;) {
-			ssize_t n = pread(fd, chunk, 1 << 16, off);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", what);
-				goto out;
-			}
-			if (n == 0)
-				break;
-			ok = EVP_DigestUpdate(ctx, chunk, (size_t)n) == 1;
-			off += n;
-		}
-	}
-	if (!ok || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
-		kl_err_set(err, KL_R_PROGRAM, "cannot hash '%s': OpenSSL's sha256 failed", what);
-		goto out;
-	}
-	hex_digest(md, mdlen, hex);
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
-	return rc;
-}
-
 int
 kl_copy_src_sha256(struct kl_copy_src *s, char hex[65], struct kl_err *err)
 {
-	return sha256_fd(s->path ? s->fd : -1, s->data, s->len, s->path ? s->path : "data", hex, err);
-}
-
-int
-kl_file_sha256(const char *path, char hex[65], struct kl_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
-	rc = sha256_fd(fd, NULL, 0, path, hex, err);
-	close(fd);
-	return rc;
+	if (s->path)
+		return kl_sha256_fd(s->fd, s->path, hex, err);
+	kl_sha256_buf(s->data, s->len, hex);
+	return 0;
 }
 
 void

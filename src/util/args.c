@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kubelaunch/cmd.h"
+#include "kubelaunch/args.h"
 #include "kubelaunch/strbuf.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"

@@ -229,6 +229,7 @@ kl_lock(const char *path, int exclusive, int timeout_ms, struct kl_err *err)
 			kl_err_set(err, KL_R_HOST_LOCK, "'%s' is locked by another kubelaunch (waited %lld ms)",
 				   path, waited);
 			close(fd);
+			errno = EWOULDBLOCK; /* held: the caller may say so and wait longer */
 			return -1;
 		}
 		kl_sleep_ms(20);

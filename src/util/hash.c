@@ -11,48 +11,66 @@
 #include "kubelaunch/hash.h"
 #include "kubelaunch/xalloc.h"
 
-static void
-to_hex(const unsigned char *md, unsigned int len, char hex[KL_SHA256_HEX])
+void
+kl_hex_encode(const unsigned char *bytes, size_t n, char *out)
 {
-	for (unsigned int i = 0; i < len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 int
-kl_sha256_file(const char *path, char hex[KL_SHA256_HEX], struct kl_err *err)
+kl_sha256_fd(int fd, const char *what, char hex[KL_SHA256_HEX], struct kl_err *err)
 {
 	size_t bufsize = 1 << 20;
 	unsigned char *buf = kl_xmalloc(bufsize), md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	off_t off = 0;
 	ssize_t n;
-	int fd, rc = -1;
+	int rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		kl_err_set(err, KL_R_PROGRAM, "cannot hash '%s': OpenSSL's sha256 failed", what);
 		goto out;
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while ((n = read(fd, buf, bufsize)) != 0) {
+	/* pread from the start: the fd's own offset stays where it was. */
+	while ((n = pread(fd, buf, bufsize, off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+			kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", what);
 			goto out;
 		}
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		off += n;
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	to_hex(md, mdlen, hex);
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+		kl_err_set(err, KL_R_PROGRAM, "cannot hash '%s': OpenSSL's sha256 failed", what);
+		goto out;
+	}
+	kl_hex_encode(md, mdlen, hex);
 	rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);
-	if (fd >= 0)
-		close(fd);
 	free(buf);
+	return rc;
+}
+
+int
+kl_sha256_file(const char *path, char hex[KL_SHA256_HEX], struct kl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return kl_err_errno(err, KL_R_HOST_IO, "cannot read '%s'", path);
+	rc = kl_sha256_fd(fd, path, hex, err);
+	close(fd);
 	return rc;
 }
 
@@ -63,7 +81,7 @@ kl_sha256_buf(const void *data, size_t len, char hex[KL_SHA256_HEX])
 	unsigned int mdlen = 0;
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, mdlen, hex);
+	kl_hex_encode(md, mdlen, hex);
 }
 
 int

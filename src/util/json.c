@@ -25,9 +25,16 @@ kl_json_load_file(const char *path, int missing_ok, json_t **out, struct kl_err 
 	}
 	obj = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &jerr);
 	kl_strbuf_release(&sb);
-	if (obj == NULL)
+	if (obj == NULL) {
+		/* jansson's text quotes the bytes "near" the fault: never show what a file holds
+		 * (it may be a symlink to /etc/shadow), only where it is not JSON. */
+		char *near = strstr(jerr.text, " near ");
+
+		if (near)
+			*near = '\0';
 		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "cannot parse '%s' at line %d, column %d: %s",
 				  path, jerr.line, jerr.column, jerr.text);
+	}
 	if (!json_is_object(obj)) {
 		json_decref(obj);
 		return kl_err_set(err, KL_R_CONFIG_CORRUPT, "cannot parse '%s': not a JSON object", path);

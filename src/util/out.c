@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -53,6 +54,18 @@ emit(FILE *fp, const char *type, json_t *data)
 	json_decref(ev);
 }
 
+/* What is shown of a message: printable, valid UTF-8 (user input and file names reach
+ * messages; an escape sequence or a stray byte must not). */
+static void
+shown(struct kl_strbuf *dst, const char *fmt, va_list ap)
+{
+	struct kl_strbuf raw = KL_STRBUF_INIT;
+
+	kl_strbuf_vaddf(&raw, fmt, ap);
+	kl_strbuf_add_printable(dst, raw.buf);
+	kl_strbuf_release(&raw);
+}
+
 void
 kl_out_step(struct kl_out *out, int current, int total, const char *name, const char *icon,
 	    const char *fmt, ...)
@@ -61,7 +74,7 @@ kl_out_step(struct kl_out *out, int current, int total, const char *name, const 
 	va_list ap;
 
 	va_start(ap, fmt);
-	kl_strbuf_vaddf(&msg, fmt, ap);
+	shown(&msg, fmt, ap);
 	va_end(ap);
 	if (out->json) {
 		char cur[16], tot[16];
@@ -86,7 +99,7 @@ note(struct kl_out *out, FILE *fp, const char *type, const char *prefix, const c
 {
 	struct kl_strbuf msg = KL_STRBUF_INIT;
 
-	kl_strbuf_vaddf(&msg, fmt, ap);
+	shown(&msg, fmt, ap);
 	if (out->json)
 		emit(out->fp, type, json_pack("{s:s}", "message", msg.buf));
 	else
@@ -114,18 +127,38 @@ kl_out_warn(struct kl_out *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The reason's advice with "<command>" filled in. */
+static void
+advice(const struct kl_out *out, enum kl_reason r, struct kl_strbuf *sb)
+{
+	const char *a = kl_reason_advice(r), *at;
+
+	while ((at = strstr(a, "<command>")) != NULL) {
+		kl_strbuf_add(sb, a, (size_t)(at - a));
+		kl_strbuf_addstr(sb, out->command ? out->command : "COMMAND");
+		a = at + strlen("<command>");
+	}
+	kl_strbuf_addstr(sb, a);
+}
+
 void
 kl_out_error(struct kl_out *out, const struct kl_err *err)
 {
+	struct kl_strbuf msg = KL_STRBUF_INIT, adv = KL_STRBUF_INIT;
+
+	kl_strbuf_add_printable(&msg, err->msg);
+	advice(out, err->reason, &adv);
 	if (out->json) {
 		char code[16];
 
 		snprintf(code, sizeof(code), "%d", kl_reason_exit(err->reason));
 		emit(out->fp, "io.kubelaunch.error",
 		     json_pack("{s:s, s:s, s:s, s:s}", "name", kl_reason_id(err->reason), "exitcode",
-			       code, "message", err->msg, "advice", kl_reason_advice(err->reason)));
-		return;
+			       code, "message", msg.buf, "advice", adv.buf));
+	} else {
+		fprintf(out->errfp, "error: %s [%s]\n", msg.buf, kl_reason_id(err->reason));
+		fprintf(out->errfp, "advice: %s\n", adv.buf);
 	}
-	fprintf(out->errfp, "error: %s [%s]\n", err->msg, kl_reason_id(err->reason));
-	fprintf(out->errfp, "advice: %s\n", kl_reason_advice(err->reason));
+	kl_strbuf_release(&msg);
+	kl_strbuf_release(&adv);
 }

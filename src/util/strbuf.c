@@ -162,3 +162,50 @@ kl_strbuf_add_xml_escaped(struct kl_strbuf *sb, const char *s)
 		}
 	}
 }
+
+/* The length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void
+kl_strbuf_add_printable(struct kl_strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		/* C0 and C1 controls (ESC, CSI) would drive the terminal; bytes that are not
+		 * UTF-8 would make the JSON invalid. Both are shown as \xNN. */
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f) && *p != '\n' && *p != '\t') ||
+		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				kl_strbuf_addf(sb, "\\x%02x", p[i]);
+			p += n ? n : 1;
+			continue;
+		}
+		kl_strbuf_add(sb, p, n);
+		p += n;
+	}
+}

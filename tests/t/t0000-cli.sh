@@ -74,6 +74,54 @@ test_expect_success 'completion scripts are generated from the table and parse' 
 	test_expect_code 14 kubelaunch completion tcsh
 '
 
+test_expect_success '--help is the list of commands, as help is' '
+	kubelaunch help >expect &&
+	kubelaunch --help >out && test_cmp expect out &&
+	kubelaunch -h >out && test_cmp expect out
+'
+
+test_expect_success 'a profile given as an argument is a usage error, nothing created' '
+	for cmd in stop status ip pause unpause ssh-key ssh-host update-context logs delete start version; do
+		test_expect_code 14 kubelaunch $cmd dev 2>err || return 1
+		grep -q "^error: .$cmd. takes no arguments (got .dev.); the profile is given with -p NAME" err || return 1
+	done &&
+	test ! -e "$KUBELAUNCH_HOME"
+'
+
+test_expect_success 'every command refuses one argument more than it declares' '
+	kubelaunch help | sed -n "/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p" >cmds &&
+	test "$(wc -l <cmds)" -gt 10 &&
+	while read -r cmd; do
+		case $cmd in kubectl|ssh) continue ;; esac
+		test_expect_code 14 kubelaunch $cmd list a b c d 2>err || return 1
+		grep -q "^error: .$cmd. takes " err || return 1
+	done <cmds &&
+	test_expect_code 14 kubelaunch service 2>err && grep -q "needs one service NAME" err &&
+	test ! -e "$KUBELAUNCH_HOME"
+'
+
+test_expect_success 'control characters in what is echoed are escaped' '
+	test_expect_code 14 kubelaunch config set image-repository "$(printf "a\033[31mb")" 2>err &&
+	grep -q "invalid value .a\\\\x1b\[31mb. for .image-repository." err &&
+	! grep -q "$(printf "\033")" err &&
+	test_expect_code 14 kubelaunch -p "$(printf "x\033]0;owned\007")" status 2>err &&
+	! grep -q "$(printf "\033")" err && grep -q "x\\\\x1b]0;owned\\\\x07" err
+'
+
+test_expect_success '-o json errors with bytes that are not UTF-8 are valid JSON' '
+	test_expect_code 14 kubelaunch -o json -p "$(printf "dev\377")" status >out &&
+	test "$(wc -l <out)" = 1 && grep -q "io.kubelaunch.error" out &&
+	jq -e ".data.message | test(\"dev.xff\")" out
+'
+
+test_expect_success 'advice names the command instead of <command>' '
+	test_expect_code 14 kubelaunch stop --bogus 2>err &&
+	grep -q "^advice: see .kubelaunch stop --help. for the flags$" err &&
+	test_expect_code 14 kubelaunch config set cpus x 2>err &&
+	grep -q "^advice: see .kubelaunch config --help." err &&
+	! grep -q "<command>" err
+'
+
 test_expect_success 'docs/exitcodes.md and the man page are current' '
 	kubelaunch help exit-codes | cmp - "$KL_SRC/docs/exitcodes.md" &&
 	kubelaunch help man | cmp - "$KL_SRC/docs/kubelaunch.1"

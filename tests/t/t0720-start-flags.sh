@@ -117,4 +117,51 @@ test_expect_success 'logs: bad arguments are usage errors' '
 	test_expect_code 14 kubelaunch logs extra 2>err
 '
 
+test_expect_success 'every key config accepts reaches start (a walk of the key table)' '
+	kubelaunch config keys -o json >keys.json &&
+	test "$(jq length keys.json)" -gt 20 &&
+	kubelaunch config set driver none &&
+	for k in $(jq -r ".[] | select(.flag) | .name" keys.json); do
+		test "$k" = driver && continue
+		kubelaunch config set "$k" "$(jq -r ".[] | select(.name == \"$k\") | .example" keys.json)" || return 1
+		kubelaunch config view -o json >cfg.json &&
+		kubelaunch start --dry-run -o json >out || return 1
+		tail -n1 out | jq -e --arg k "$k" --slurpfile c cfg.json ".Options[\$k] == \$c[0][\$k]" >/dev/null || {
+			echo "config key $k is not what start uses: $(tail -n1 out | jq -c --arg k "$k" ".Options[\$k]")"
+			return 1
+		}
+		kubelaunch config unset "$k" || return 1
+	done &&
+	kubelaunch config set wait-timeout 15m &&
+	kubelaunch start --dry-run >out && grep -q "^  Verifying: waiting for .* (at most 900 s)$" out &&
+	kubelaunch config unset wait-timeout && kubelaunch config unset driver &&
+	nothing_created kubelaunch
+'
+
+test_expect_success 'limits are checked before anything is created, by the table' '
+	for fc in "--memory=99999999g 23" "--disk-size=900t 26" "--cpus=100000 29" "--cert-expiration=1ms 14" \
+		"--ssh-port=-1 14" "--binary-mirror=notaurl 14" "--apiserver-ips=10.0.0.300 14" \
+		"--apiserver-names=a\ b 14" "--wait-timeout=600h 14" "--apiserver-port=0 14"; do
+		set -- $fc
+		test_expect_code $2 kubelaunch start --driver=none --dry-run "$1" 2>err || return 1
+		grep -q "^error: invalid value .* for .${1%%=*}.: " err || return 1
+	done &&
+	nothing_created kubelaunch
+'
+
+test_expect_success 'a hand-edited config.json is checked again, and blamed, not a flag' '
+	mkdir -p "$KUBELAUNCH_HOME/config" &&
+	for bad in "{\"cpus\": \"two\"}" "{\"wait-timeout\": 2160000000}" "{\"binary-mirror\": \"notaurl\"}" \
+		"{\"memory\": true}" "{\"apiserver-ips\": [\"nowhere\"]}"; do
+		echo "$bad" >"$KUBELAUNCH_HOME/config/config.json" &&
+		test_expect_code 18 kubelaunch start --driver=none --dry-run 2>err || return 1
+		grep -q "in .$KUBELAUNCH_HOME/config/config.json." err || return 1
+		! grep -q "for .--" err || return 1
+	done &&
+	echo "{\"memory\": \"2g\"}" >"$KUBELAUNCH_HOME/config/config.json" &&
+	kubelaunch start --driver=none --dry-run -o json >out &&
+	tail -n1 out | jq -e ".Options.memory == 2048" &&
+	rm "$KUBELAUNCH_HOME/config/config.json"
+'
+
 test_done

@@ -281,3 +281,44 @@ KL_TEST(addons_errors_name_file_line)
 	kl_strbuf_release(&yaml);
 	free(dir);
 }
+
+/* What the profile keeps: the default until asked, the user's choice after; the
+ * overrides that name the addon's images, and the rendering with them. */
+KL_TEST(addons_profile_bookkeeping)
+{
+	static const char *const imgs[] = { "Traefik=example.test/t:2", "Dashboard=example.test/d:1", NULL };
+	static const char *const regs[] = { "Traefik=mirror.test:5000", NULL };
+	struct kl_addon_set set;
+	struct kl_strbuf yaml = KL_STRBUF_INIT;
+	struct kl_err err;
+	json_t *cfg = json_object(), *facts = cluster_facts();
+	const struct kl_addon *ing, *dns;
+
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	if (kl_addons_load(&set, &err) != 0)
+		return;
+	ing = kl_addons_find(&set, "ingress");
+	dns = kl_addons_find(&set, "dns");
+	CHECK(!kl_addons_enabled(ing, cfg));
+	CHECK(kl_addons_enabled(dns, cfg));
+	kl_addons_record(cfg, "ingress", 1);
+	kl_addons_record(cfg, "dns", 0);
+	CHECK(kl_addons_enabled(ing, cfg));
+	CHECK(!kl_addons_enabled(dns, cfg));
+	kl_addons_remember(cfg, ing, imgs, regs);
+	/* Only the ingress's own image is kept for it. */
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(cfg, "AddonImages"), "ingress"),
+						    "Traefik")), "example.test/t:2");
+	CHECK_INT(json_object_size(json_object_get(json_object_get(cfg, "AddonImages"), "ingress")), 1);
+	CHECK_INT(kl_addons_render_profile(&set, ing, cfg, facts, &yaml, &err), 0);
+	CHECK(strstr(yaml.buf, "image: mirror.test:5000/t:2\n") != NULL);
+	kl_strbuf_reset(&yaml);
+	json_object_set_new(cfg, "AddonSettings", json_pack("{s:{s:s}}", "dns", "upstream", "none"));
+	CHECK_INT(kl_addons_render_profile(&set, dns, cfg, facts, &yaml, &err), 0);
+	CHECK(strstr(yaml.buf, "forward .") == NULL && strstr(yaml.buf, "loop") == NULL);
+	CHECK(strstr(yaml.buf, "192.168.39.1 host.kubelaunch.internal") != NULL);
+	kl_strbuf_release(&yaml);
+	json_decref(cfg);
+	json_decref(facts);
+	kl_addons_release(&set);
+}

@@ -2,11 +2,13 @@
  * proxy.h: the local API proxy (src/proxy/): plain HTTP on loopback in, TLS with the
  * profile's client certificate out to the API server, like `kubectl proxy`.
  *
- * One libuv loop, HTTP parsed by http-parser, TLS by OpenSSL. Bodies stream in both
- * directions (chunked bodies are passed chunk by chunk, a watch's events as they come,
- * nothing is buffered whole: a side that cannot keep up stops the other side's reads).
- * Connections to the API server are kept and reused. Upgrades (exec, attach,
- * port-forward, websockets) are passed through when the path filter lets them.
+ * libuv loops (one per CPU, at most 4, sharing the listening socket), HTTP parsed by
+ * http-parser, TLS by OpenSSL. Bodies stream in both directions (chunked bodies chunk by
+ * chunk, a watch's events as they come; nothing is buffered whole: a side that cannot
+ * keep up stops the other side's reads). Connections to the API server are kept and
+ * reused; at most 32 short requests per loop are in flight to it, more wait their turn
+ * in order (watches, followed logs, bodies and upgrades never wait). Upgrades (exec,
+ * attach, port-forward, websockets) are passed through when the path filter lets them.
  * When the API server cannot be reached the client gets 502 with the reason and the
  * proxy keeps serving.
  *

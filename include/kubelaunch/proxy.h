@@ -66,6 +66,16 @@ void kl_proxy_stop(struct kl_proxy *p);
 int kl_proxy_stopped(const struct kl_proxy *p);
 void kl_proxy_free(struct kl_proxy *p);
 
+/* TCP forwards from 127.0.0.1:PORT to another IPv4 address and port, served by a loop
+ * in a thread of their own (src/proxy/relay.c; tunnel on qemu). kl_relay_add binds in
+ * the caller (NET_PORT_IN_USE when taken); removing ends the listener, not the
+ * connections already made (kl_relay_free ends those). */
+struct kl_relay;
+struct kl_relay *kl_relay_new(struct kl_err *err);
+int kl_relay_add(struct kl_relay *r, int listen_port, const char *to_host, int to_port, struct kl_err *err);
+void kl_relay_remove(struct kl_relay *r, int listen_port);
+void kl_relay_free(struct kl_relay *r);
+
 /* The filter on its own (for the unit tests): 1 when the request may pass. */
 struct kl_proxy_filter;
 struct kl_proxy_filter *kl_proxy_filter_new(const char *accept_hosts, const char *reject_paths,

@@ -2,7 +2,8 @@
  * reaches, written to its status.loadBalancer.ingress (kube-proxy then routes that
  * address's service ports to the endpoints), following new services through a watch
  * until Ctrl-C, which takes the addresses away again. The address is the node's (the
- * none, ssh and kvm2 drivers: the host routes to it). */
+ * none, ssh and kvm2 drivers: the host routes to it); on qemu it is 127.0.0.1, each
+ * service port relayed to the forward of its node port. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,12 @@
 
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
+#include "kubelaunch/fs.h"
+#include "kubelaunch/home.h"
 #include "kubelaunch/json.h"
 #include "kubelaunch/kube.h"
 #include "kubelaunch/out.h"
+#include "kubelaunch/proxy.h"
 #include "kubelaunch/xalloc.h"
 
 static volatile sig_atomic_t stopping;
@@ -25,11 +29,66 @@ on_signal(int sig)
 }
 
 struct tunnel {
+	struct kl_ctx *ctx;
 	struct kl_kube *k;
 	struct kl_out *out;
 	const char *ip;
-	json_t *ours; /* "ns/name" -> true: the services whose address we wrote */
+	struct kl_relay *relay; /* qemu: 127.0.0.1:PORT to the forward of the node port */
+	json_t *ours; /* "ns/name" -> [relayed ports]: the services whose address we wrote */
 };
+
+/* Where the host reaches a node port now (qemu: a forward, added when missing). The
+ * profile's lock is held for it and the machine read afresh: state.json may change. */
+static int
+node_port_endpoint(struct tunnel *t, int node_port, struct kl_endpoint *ep, struct kl_err *err)
+{
+	struct kl_cluster c;
+	int lock, rc = -1;
+
+	if ((lock = kl_profile_lock(t->ctx->home, t->ctx->profile, 60000, err)) < 0)
+		return -1;
+	if (kl_cluster_open(t->ctx->home, t->ctx->profile, &c, err) == 0) {
+		rc = kl_driver_endpoint(c.machine, node_port, ep, err);
+		kl_cluster_release(&c);
+	}
+	kl_unlock(lock);
+	return rc;
+}
+
+/* qemu: a relay from 127.0.0.1:<port> to the node port's forward, for each TCP port. */
+static json_t *
+relay_ports(struct tunnel *t, const char *key, json_t *spec)
+{
+	json_t *done = json_array(), *port;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "ports"), i, port) {
+		int p = (int)kl_json_int(port, "port", 0), np = (int)kl_json_int(port, "nodePort", 0);
+		const char *proto = kl_json_str(port, "protocol");
+		struct kl_endpoint ep;
+		struct kl_err err;
+
+		if (!t->relay || np <= 0 || (proto && strcmp(proto, "TCP") != 0))
+			continue;
+		if (node_port_endpoint(t, np, &ep, &err) != 0 || kl_relay_add(t->relay, p, ep.host, ep.port, &err) != 0) {
+			kl_out_warn(t->out, "service %s: port %d: %s", key, p, err.msg);
+			continue;
+		}
+		json_array_append_new(done, json_integer(p));
+	}
+	return done;
+}
+
+static void
+drop(struct tunnel *t, const char *key)
+{
+	json_t *port;
+	size_t i;
+
+	json_array_foreach(json_object_get(t->ours, key), i, port)
+		kl_relay_remove(t->relay, (int)json_integer_value(port));
+	json_object_del(t->ours, key);
+}
 
 static int
 patch_status(struct kl_kube *k, const char *ns, const char *name, json_t *lb, struct kl_err *err)
@@ -78,22 +137,22 @@ on_event(void *arg, const char *type, json_t *svc, struct kl_err *err)
 
 	if (strcmp(type, "DELETED") == 0 || !lb) {
 		if (json_object_get(t->ours, key)) {
-			json_object_del(t->ours, key);
+			drop(t, key);
 			kl_out_info(t->out, "service %s: %s; no longer tunnelled", key,
 				    strcmp(type, "DELETED") == 0 ? "deleted" : "no longer a LoadBalancer");
 		}
 		goto out;
 	}
 	have = ingress_ips(svc);
-	if (strcmp(have, t->ip) == 0) { /* ours already (our own patch coming back, or an earlier tunnel) */
-		if (!json_object_get(t->ours, key))
-			json_object_set_new(t->ours, key, json_true());
-		goto out;
-	}
-	if (*have && !json_object_get(t->ours, key)) {
+	if (*have && strcmp(have, t->ip) != 0 && !json_object_get(t->ours, key)) {
 		kl_out_warn(t->out, "service %s already has the address %s (someone else's): left alone", key, have);
 		goto out;
 	}
+	/* Ours from now on (also when an earlier tunnel wrote the address: its relays are gone). */
+	if (!json_object_get(t->ours, key))
+		json_object_set_new(t->ours, key, relay_ports(t, key, spec));
+	if (strcmp(have, t->ip) == 0) /* our own patch coming back */
+		goto out;
 	json_array_foreach(json_object_get(spec, "ports"), i, port)
 		kl_strbuf_addf(&ports, "%s%lld/%s", i ? ", " : "", kl_json_int(port, "port", 0),
 			       kl_json_str(port, "protocol") ? kl_json_str(port, "protocol") : "TCP");
@@ -103,7 +162,6 @@ on_event(void *arg, const char *type, json_t *svc, struct kl_err *err)
 		rc = 0;
 		goto out;
 	}
-	json_object_set_new(t->ours, key, json_true());
 	kl_out_info(t->out, "service %s: %s (ports %s)", key, t->ip, ports.buf);
 out:
 	kl_strbuf_release(&ports);
@@ -143,18 +201,21 @@ static int
 run(struct kl_ctx *ctx, struct kl_err *err)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct tunnel t = { .out = ctx->out, .ours = json_object() };
+	struct tunnel t = { .ctx = ctx, .out = ctx->out, .ours = json_object() };
 	struct kl_cluster *c = ctx->cluster;
 	char ip[256];
 	int rc = -1;
 
-	if (c->machine->driver->caps & KL_CAP_SHARE) {
-		/* qemu's user-mode network: the host reaches the guest only through forwards. */
-		kl_err_set(err, KL_R_UNSUPPORTED, "tunnel needs a node address the host routes to; on the %s driver "
-			   "use 'kubelaunch service NAME --url' (a forward to the node port)", c->machine->driver->name);
+	if (strcmp(c->machine->driver->name, "qemu") == 0) {
+		/* User-mode networking: the host reaches the guest only through forwards on
+		 * loopback, so the address is 127.0.0.1 and each port a relay to one. */
+		snprintf(ip, sizeof(ip), "127.0.0.1");
+		if ((t.relay = kl_relay_new(err)) == NULL)
+			goto out;
+	} else if (kl_driver_ip(c->machine, ip, sizeof(ip), err) != 0) {
 		goto out;
 	}
-	if (kl_driver_ip(c->machine, ip, sizeof(ip), err) != 0 || (t.k = kl_cluster_kube(c, 30000, err)) == NULL)
+	if ((t.k = kl_cluster_kube(c, 30000, err)) == NULL)
 		goto out;
 	t.ip = ip;
 	sigaction(SIGINT, &sa, NULL);
@@ -167,9 +228,12 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	if (rc != 0 && err->reason == KL_R_INTERRUPTED)
 		rc = 0;
 	cleanup(c, &t);
+	kl_relay_free(t.relay);
+	t.relay = NULL;
 	if (rc == 0)
 		kl_out_info(ctx->out, "Tunnel stopped");
 out:
+	kl_relay_free(t.relay);
 	kl_kube_free(t.k);
 	json_decref(t.ours);
 	return rc;
@@ -180,7 +244,8 @@ const struct kl_cmd kl_cmd_tunnel = {
 	.summary = "Give LoadBalancer services an address the host reaches, until interrupted",
 	.usage = "tunnel",
 	.description = "Writes the node's address to every LoadBalancer service's status.loadBalancer.ingress "
-		       "(kube-proxy routes it to the service's endpoints), follows new services as they come, "
+		       "(kube-proxy routes it to the service's endpoints; on qemu 127.0.0.1, each port relayed to "
+		       "a forward of its node port), follows new services as they come, "
 		       "and stays in the foreground; Ctrl-C removes the addresses again. For Istio's ingress "
 		       "gateway, Traefik and the like.",
 	.flags = KL_CMD_NEEDS_HOME | KL_CMD_NEEDS_RUNNING,

@@ -6,6 +6,7 @@
  *   response.c  the API server's response parsed and written back to the client
  *   upstream.c  TLS connections to the API server and the pool of idle ones
  *   filter.c    the Host and path filters
+ *   relay.c     plain TCP forwards on loopback (tunnel on qemu)
  */
 #ifndef KL_PROXY_INT_H
 #define KL_PROXY_INT_H

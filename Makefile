@@ -17,11 +17,12 @@ LIBS_PC_CFLAGS_ONLY := libvirt
 
 # Debian packages: to build, to run the tests, and what the fragments below add.
 DEPS_BUILD := gcc make pkg-config git libvirt-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
-	libuv1-dev libssh-dev libjansson-dev
+	libuv1-dev libssh-dev libjansson-dev libhttp-parser-dev
 DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 qemu-utils \
 	libvirt-daemon-system libvirt-clients containerd runc etcd-server containernetworking-plugins \
 	iptables nftables conntrack socat ethtool ebtables iproute2 hyperfine jq bind9-dnsutils busybox \
-	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh dnsmasq-base umoci skopeo
+	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh dnsmasq-base umoci skopeo \
+	wrk chromium
 DEPS_EXTRA :=
 # make fuzz (tests/fuzz/fuzz.mk): clang and its libFuzzer.
 DEPS_TEST += clang libfuzzer-14-dev libclang-rt-14-dev
@@ -45,7 +46,7 @@ PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iinclude $(PC_CFLAGS) \
 	-DKL_GIT_COMMIT='"$(GIT_COMMIT)"' -DKL_DATADIR='"$(PREFIX)/share/kubelaunch"'
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LDLIBS = $(PC_LIBS) -ldl -lpthread
+LDLIBS = $(PC_LIBS) -lhttp_parser -ldl -lpthread
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)

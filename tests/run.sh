@@ -15,7 +15,7 @@ pattern=${1:-}
 # Scripts that boot VMs or bring up clusters (a few minutes each under emulation).
 SLOW="t0510 t0520 t0700 t0710 t0750 t3000 t5000 t5010"
 # Kubernetes in a VM under emulation: 10-20 minutes each here (`make test-vm`).
-VM="t0730 t0731"
+VM="t0730 t0731 t0815"
 passed=0 failed=0 skipped=0
 
 tally() {

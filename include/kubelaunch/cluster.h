@@ -158,6 +158,16 @@ void kl_cluster_spec(struct kl_cluster *c);
  * last lines of its serial log. */
 struct kl_runner *kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err);
 
+/* Where the host reaches the profile's API server now (the driver's endpoint, else
+ * the APIServer the last start recorded) and the files of the profile's identity:
+ * $KUBELAUNCH_HOME/certs/ca.crt and profiles/P/certs/client.{crt,key}. New strings;
+ * K8S_APISERVER when the profile has no API server yet. */
+struct kl_cluster_api {
+	char *server, *ca_path, *cert_path, *key_path;
+};
+int kl_cluster_api(struct kl_cluster *c, struct kl_cluster_api *api, struct kl_err *err);
+void kl_cluster_api_release(struct kl_cluster_api *api);
+
 /* An API client (kube.h) for the profile's API server from the host: the server the
  * profile recorded (APIServer), $KUBELAUNCH_HOME/certs/ca.crt, and the profile's
  * client.crt/.key. Its deadline is now + timeout_ms. NULL and K8S_APISERVER when the

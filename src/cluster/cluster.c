@@ -192,34 +192,56 @@ kl_cluster_connect(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
 	}
 }
 
-struct kl_kube *
-kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+int
+kl_cluster_api(struct kl_cluster *c, struct kl_cluster_api *api, struct kl_err *err)
 {
 	struct kl_machine *m = c->machine;
 	struct kl_endpoint ep = { .port = 0 };
 	struct kl_certs certs;
-	char *server = NULL, *label = kl_xasprintf("profile '%s'", m->name);
-	struct kl_kube *k = NULL;
 
-	kl_certs_paths(c->home, m->name, &certs);
+	*api = (struct kl_cluster_api){ 0 };
 	/* Where the host reaches the API server now (a VM's forward may have moved);
 	 * else what the last start recorded. */
 	if (kl_driver_endpoint(m, m->spec.apiserver_port, &ep, NULL) == 0 && ep.port > 0)
-		server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
+		api->server = kl_xasprintf("https://%s:%d", ep.host, ep.port);
 	else if (kl_profile_str(&c->profile, "APIServer", NULL))
-		server = kl_xstrdup(kl_profile_str(&c->profile, "APIServer", NULL));
-	if (server == NULL) {
-		kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
-	} else {
-		struct kl_kube_config cfg = { .name = label, .server = server, .ca_path = certs.ca_crt,
-					      .cert_path = certs.client_crt, .key_path = certs.client_key };
+		api->server = kl_xstrdup(kl_profile_str(&c->profile, "APIServer", NULL));
+	if (api->server == NULL)
+		return kl_err_set(err, KL_R_K8S_APISERVER, "profile '%s' has no API server yet: start it first", m->name);
+	kl_certs_paths(c->home, m->name, &certs);
+	api->ca_path = kl_xstrdup(certs.ca_crt);
+	api->cert_path = kl_xstrdup(certs.client_crt);
+	api->key_path = kl_xstrdup(certs.client_key);
+	kl_certs_release(&certs);
+	return 0;
+}
+
+void
+kl_cluster_api_release(struct kl_cluster_api *api)
+{
+	free(api->server);
+	free(api->ca_path);
+	free(api->cert_path);
+	free(api->key_path);
+	*api = (struct kl_cluster_api){ 0 };
+}
+
+struct kl_kube *
+kl_cluster_kube(struct kl_cluster *c, int timeout_ms, struct kl_err *err)
+{
+	char *label = kl_xasprintf("profile '%s'", c->machine->name);
+	struct kl_cluster_api api;
+	struct kl_kube *k = NULL;
+
+	if (kl_cluster_api(c, &api, err) == 0) {
+		struct kl_kube_config cfg = { .name = label, .server = api.server, .ca_path = api.ca_path,
+					      .cert_path = api.cert_path, .key_path = api.key_path };
 
 		k = kl_kube_new(&cfg, err);
 		if (k)
 			kl_kube_set_deadline(k, kl_now_ms() + timeout_ms);
+		kl_cluster_api_release(&api);
 	}
-	kl_certs_release(&certs);
 	free(label);
-	free(server);
 	return k;
 }

@@ -92,7 +92,7 @@ kl_cmd_addons_resolve(const struct kl_addon_set *set, const char *const *names, 
 json_t *
 kl_cmd_addons_facts(struct kl_cluster *c)
 {
-	const char *node_ip = json_string_value(json_object_get(c->machine->state, "NodeIP"));
+	const char *node_ip = json_string_value(json_object_get(c->state, "NodeIP"));
 	const char *driver = c->machine->driver->name;
 	char host[64] = "127.0.0.1";
 

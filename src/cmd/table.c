@@ -9,6 +9,7 @@ extern const struct kl_cmd kl_cmd_addons;
 extern const struct kl_cmd kl_cmd_cache;
 extern const struct kl_cmd kl_cmd_completion;
 extern const struct kl_cmd kl_cmd_config;
+extern const struct kl_cmd kl_cmd_dashboard;
 extern const struct kl_cmd kl_cmd_delete;
 extern const struct kl_cmd kl_cmd_help;
 extern const struct kl_cmd kl_cmd_image;
@@ -17,6 +18,7 @@ extern const struct kl_cmd kl_cmd_kubectl;
 extern const struct kl_cmd kl_cmd_logs;
 extern const struct kl_cmd kl_cmd_pause;
 extern const struct kl_cmd kl_cmd_profile;
+extern const struct kl_cmd kl_cmd_proxy;
 extern const struct kl_cmd kl_cmd_service;
 extern const struct kl_cmd kl_cmd_ssh;
 extern const struct kl_cmd kl_cmd_ssh_host;
@@ -25,6 +27,7 @@ extern const struct kl_cmd kl_cmd_start;
 extern const struct kl_cmd kl_cmd_status;
 extern const struct kl_cmd kl_cmd_stop;
 extern const struct kl_cmd kl_cmd_supervise;
+extern const struct kl_cmd kl_cmd_tunnel;
 extern const struct kl_cmd kl_cmd_unpause;
 extern const struct kl_cmd kl_cmd_update_context;
 extern const struct kl_cmd kl_cmd_version;
@@ -35,6 +38,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_cache,
 	&kl_cmd_completion,
 	&kl_cmd_config,
+	&kl_cmd_dashboard,
 	&kl_cmd_delete,
 	&kl_cmd_help,
 	&kl_cmd_image,
@@ -43,6 +47,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_logs,
 	&kl_cmd_pause,
 	&kl_cmd_profile,
+	&kl_cmd_proxy,
 	&kl_cmd_service,
 	&kl_cmd_ssh,
 	&kl_cmd_ssh_host,
@@ -51,6 +56,7 @@ const struct kl_cmd *const kl_commands[] = {
 	&kl_cmd_status,
 	&kl_cmd_stop,
 	&kl_cmd_supervise,
+	&kl_cmd_tunnel,
 	&kl_cmd_unpause,
 	&kl_cmd_update_context,
 	&kl_cmd_version,

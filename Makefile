@@ -54,6 +54,7 @@ BIN := $(BUILD)/kubelaunch
 UNIT_BIN := $(BUILD)/unit-tests
 
 .PHONY: all deps start test test-fast test-unit test-vm bench install clean docs check-docs
+.PHONY: testbench-e2e testbench-e2e-env test-conformance
 
 all: $(BIN) kubelaunch
 
@@ -126,6 +127,18 @@ test-fast: deps all $(UNIT_BIN) check-docs
 # its budget allows (.ci/run).
 test-vm: deps all iso testbench
 	@KL_BIN=$(abspath $(BIN)) tests/run.sh vm
+
+# Kubernetes' conformance tests (tests/conformance/set.txt) on a none-driver cluster from
+# the bench; the host holds one such cluster at a time. Reports: build/conformance/.
+test-conformance: deps all testbench testbench-e2e
+	@flock /run/kl-host-cluster.lock env KL_BIN=$(abspath $(BIN)) tests/run.sh conformance
+
+# e2e.test and ginkgo, cached next to the bench (tests/testbench/e2e/build.sh).
+testbench-e2e: testbench
+	@tests/testbench/e2e/build.sh build
+
+testbench-e2e-env:
+	@tests/testbench/e2e/build.sh env
 
 test-unit: $(UNIT_BIN)
 	@$(UNIT_BIN)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # update-module.sh: regenerate this wrapper module (go.mod, go.sum) for
-# e2e.test and ginkgo from ../versions.env. Its replace block is the Kubernetes
-# wrapper's (../go/k8s/go.mod), so that both resolve every module to the same
-# version and share the Go build cache. Run it after ../update-modules.sh,
+# e2e.test and ginkgo from ../versions.env. Its require and replace blocks are
+# the Kubernetes wrapper's (../go/k8s/go.mod) plus what e2e adds: both select
+# every module at the same version under the same name (-trimpath rewrites
+# name@version into the compiler's flags), so they share the Go build cache. Run it after ../update-modules.sh,
 # review the diff and commit it; build.sh only reads what is committed.
 set -eu
 
@@ -32,6 +33,8 @@ require (
 )
 
 EOT
+	sed -n '/^require (/,/^)/p' "$K8S_GOMOD"
+	echo
 	sed -n '/^replace (/,/^)/p' "$K8S_GOMOD"
 	printf '\ntool github.com/onsi/ginkgo/v2/ginkgo\n'
 }

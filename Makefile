@@ -21,7 +21,7 @@ DEPS_BUILD := gcc make pkg-config git libvirt-dev libcurl4-openssl-dev libyaml-d
 DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 qemu-utils \
 	libvirt-daemon-system libvirt-clients containerd runc etcd-server containernetworking-plugins \
 	iptables nftables conntrack socat ethtool ebtables iproute2 hyperfine jq bind9-dnsutils busybox \
-	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh
+	mmdebstrap squashfs-tools xorriso isolinux syslinux-common cpio zsh umoci skopeo
 DEPS_EXTRA :=
 
 ifeq ($(SANITIZE),)

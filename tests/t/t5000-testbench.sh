@@ -11,7 +11,7 @@ testbench_or_skip
 test_expect_success 'testbench-env names existing paths' '
 	test -n "$KL_TB_VERSION" &&
 	test -d "$KL_TB_BIN" &&
-	test -d "$KL_TB_IMAGES" &&
+	test -d "$KL_TB_IMAGES" && test -d "$KL_TB_K8S_IMAGES" &&
 	test -d "$KL_TB_MIRROR/release/$KL_TB_VERSION/bin/linux/amd64" &&
 	test -x "$KL_TB_FIXTURE" &&
 	test -x "$KL_TB_KUBEADM"
@@ -76,7 +76,7 @@ test_expect_success 'the release mirror has each binary with its sha256' '
 
 # The names and tags of the image archives, as in their manifests.
 archive_names() {
-	for f in "$KL_TB_IMAGES"/*.tar; do
+	for f in "$KL_TB_K8S_IMAGES"/*.tar; do
 		tar -xOf "$f" manifest.json | jq -r ".[].RepoTags[]"
 	done | sort
 }

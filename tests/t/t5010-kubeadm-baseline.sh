@@ -75,7 +75,7 @@ test_expect_success 'the server reports the testbench version' '
 test_expect_success 'the containerd it runs holds every image kubeadm lists' '
 	ctr -a "$KL_BASELINE_STATE/containerd/containerd.sock" -n k8s.io images ls -q |
 		grep -v "^sha256:" | sort >actual &&
-	sort "$KL_TB_IMAGES/images.list" >expect &&
+	sort "$KL_TB_K8S_IMAGES/images.list" >expect &&
 	test_cmp expect actual
 '
 

@@ -3,88 +3,40 @@
 # the Go module proxy and Debian packages, into a cache outside the clone.
 #
 #   build.sh build      build everything (idempotent; a warm run takes seconds)
-#   build.sh env        print eval-able KL_TB_* assignments
+#   build.sh env        print eval-able KL_TB_* assignments (the image bundle
+#                       with the addons' images: addons.sh env)
 #   build.sh dir        print the cache directory of this recipe
 #
 # Environment: KL_DEV_CACHE (default /var/cache/kubelaunch-dev), GO (default
 # /usr/local/go/bin/go if present, else go), KL_TB_NICE (default "nice").
 #
 # The cache directory is $KL_DEV_CACHE/testbench/<k8s version>-<recipe hash>/,
-# where the recipe hash covers every file under tests/testbench/ that affects
-# the build. A build writes .complete last; a directory without it is never
+# where the recipe hash covers the files of this build (recipe_files; the
+# addons' images are addons.sh's). A build writes .complete last; a directory without it is never
 # taken as done and is rebuilt (steps that finished keep their own stamps).
 set -eu
 
 TB_SRC=$(cd "$(dirname "$0")" && pwd)
 . "$TB_SRC/versions.env"
 
-KL_DEV_CACHE=${KL_DEV_CACHE:-/var/cache/kubelaunch-dev}
-KL_TB_NICE=${KL_TB_NICE:-nice}
-if [ -z "${GO:-}" ]; then
-	if [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go; else GO=go; fi
-fi
-ARCH=amd64
+. "$TB_SRC/lib.sh"
 
-# Files that make up the recipe: everything that changes what is built.
+# Files that make up the recipe: everything that changes what is built. The
+# addons' images have recipes of their own (addons.sh, addons/).
 recipe_files() {
-	(cd "$TB_SRC" && find build.sh images.sh versions.env testbench.mk go pause \
+	(cd "$TB_SRC" && find build.sh images.sh lib.sh versions.env go pause \
 		-type f ! -name '*~' | LC_ALL=C sort)
 }
 
-recipe_hash() {
-	(cd "$TB_SRC" && recipe_files | xargs sha256sum) | sha256sum | cut -c1-12
-}
-
 tb_dir() {
-	printf '%s/testbench/%s-%s\n' "$KL_DEV_CACHE" "$K8S_VERSION" "$(recipe_hash)"
-}
-
-log() { printf 'testbench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-now() { date +%s; }
-
-# step NAME FUNCTION: run FUNCTION unless NAME's stamp exists; time it.
-step() {
-	local name=$1 fn=$2 t0
-	if [ -e "$DIR/.stamps/$name" ]; then
-		return 0
-	fi
-	t0=$(now)
-	log "building $name ..."
-	"$fn"
-	mkdir -p "$DIR/.stamps"
-	printf '%s\n' "$(($(now) - t0))" >"$DIR/.stamps/$name"
-	log "built $name in $(($(now) - t0)) s"
-}
-
-go_env() {
-	env CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH GOTOOLCHAIN=local \
-		GOFLAGS=-buildvcs=false "$@"
-}
-
-# The module proxy gives no git commit; stamp the module's content hash (h1:,
-# base64 of a SHA-256, as hex) instead, and the module's publication time as
-# the build date, so that the build is reproducible.
-# module_info WRAPPER MODULE VERSION FIELD: a field of `go mod download -json`.
-module_info() {
-	(cd "$TB_SRC/go/$1" && go_env "$GO" mod download -json "$2@$3") | jq -r ".$4"
-}
-
-module_commit() {
-	local sum
-	sum=$(module_info "$@" Sum)
-	printf '%s' "${sum#h1:}" | base64 -d | od -An -tx1 | tr -d ' \n'
-}
-
-module_date() {
-	jq -r .Time "$(module_info "$@" Info)"
+	# shellcheck disable=SC2046
+	printf '%s/testbench/%s-%s\n' "$KL_DEV_CACHE" "$K8S_VERSION" "$(files_hash $(recipe_files))"
 }
 
 k8s_ldflags() {
 	local commit date minor pkg flags
-	commit=$(module_commit k8s k8s.io/kubernetes "$K8S_VERSION")
-	date=$(module_date k8s k8s.io/kubernetes "$K8S_VERSION")
+	commit=$(module_commit go/k8s k8s.io/kubernetes "$K8S_VERSION")
+	date=$(module_date go/k8s k8s.io/kubernetes "$K8S_VERSION")
 	minor=${K8S_VERSION#v1.}
 	minor=${minor%%.*}
 	flags="-s -w"
@@ -111,7 +63,7 @@ build_k8s() {
 
 build_etcd() {
 	local sha
-	sha=$(module_commit etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" | cut -c1-12)
+	sha=$(module_commit go/etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" | cut -c1-12)
 	mkdir -p "$DIR/bin"
 	(cd "$TB_SRC/go/etcd" && go_env $KL_TB_NICE "$GO" build -trimpath \
 		-ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$sha" \
@@ -125,7 +77,7 @@ build_coredns() {
 	mkdir -p "$DIR/bin"
 	(cd "$TB_SRC/go/coredns" && go_env $KL_TB_NICE "$GO" build -trimpath \
 		-ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$(module_commit \
-			coredns github.com/coredns/coredns "$COREDNS_VERSION" | cut -c1-12)" \
+			go/coredns github.com/coredns/coredns "$COREDNS_VERSION" | cut -c1-12)" \
 		-o "$DIR/bin/coredns" github.com/coredns/coredns)
 }
 
@@ -151,39 +103,17 @@ build_images() {
 	"$TB_SRC/images.sh" "$DIR"
 }
 
-cmd_build() {
-	local t0
-	t0=$(now)
-	DIR=$(tb_dir)
-	if [ -e "$DIR/.complete" ]; then
-		log "up to date: $DIR ($(($(now) - t0)) s)"
-		return 0
-	fi
-	mkdir -p "$DIR"
-	# One builder per recipe: others wait here, then find .complete.
-	exec 9>"$DIR.lock"
-	if ! flock -n 9; then
-		log "waiting for another build of $DIR"
-		flock 9
-	fi
-	if [ -e "$DIR/.complete" ]; then
-		log "up to date: $DIR (built by another run)"
-		return 0
-	fi
-	log "building into $DIR"
+build_all() {
 	step k8s build_k8s
 	step etcd build_etcd
 	step coredns build_coredns
 	step pause build_pause
 	step release build_release
 	step images build_images
-	date -u +%Y-%m-%dT%H:%M:%SZ >"$DIR/.complete"
-	log "done: $DIR ($(($(now) - t0)) s)"
 }
 
-# sq VALUE: VALUE quoted for the shell.
-sq() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+cmd_build() {
+	build_once "$(tb_dir)" build_all
 }
 
 cmd_env() {
@@ -192,10 +122,10 @@ cmd_env() {
 	printf 'KL_TB_DIR=%s\n' "$(sq "$DIR")"
 	printf 'KL_TB_MIRROR=%s\n' "$(sq "$DIR")"
 	printf 'KL_TB_BIN=%s\n' "$(sq "$DIR/bin")"
-	printf 'KL_TB_IMAGES=%s\n' "$(sq "$DIR/images")"
+	printf 'KL_TB_K8S_IMAGES=%s\n' "$(sq "$DIR/images")"
 	printf 'KL_TB_FIXTURE=%s\n' "$(sq "$TB_SRC/apiserver-fixture.sh")"
 	printf 'KL_TB_KUBEADM=%s\n' "$(sq "$TB_SRC/kubeadm-baseline.sh")"
-	printf 'export KL_TB_VERSION KL_TB_DIR KL_TB_MIRROR KL_TB_BIN KL_TB_IMAGES KL_TB_FIXTURE KL_TB_KUBEADM\n'
+	printf 'export KL_TB_VERSION KL_TB_DIR KL_TB_MIRROR KL_TB_BIN KL_TB_K8S_IMAGES KL_TB_FIXTURE KL_TB_KUBEADM\n'
 }
 
 main() {

@@ -11,47 +11,14 @@ set -eu
 
 TB_SRC=$(cd "$(dirname "$0")" && pwd)
 . "$TB_SRC/versions.env"
+. "$TB_SRC/lib.sh"
 DIR=$1
 BIN=$DIR/bin
 OUT=$DIR/images
 WORK=$DIR/images.work
-# Fixed timestamps so that the same binaries give the same archives.
-EPOCH=0
 SUITE=${KL_TB_DEBIAN_SUITE:-bookworm}
 MIRROR=${KL_TB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PATH_ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-log() { printf 'testbench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-# tar_dir SRC DEST: a reproducible tar of directory SRC, its entries named
-# without a leading "./" (as `docker save` names them).
-tar_dir() {
-	(cd "$1" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort) |
-		tar -C "$1" --no-recursion --mtime="@$EPOCH" --owner=0 --group=0 \
-			--numeric-owner -cf "$2" -T -
-}
-
-# rootfs_static DEST FILE:PATH...: an empty root with the given files.
-rootfs_static() {
-	local dest=$1 spec src path
-	shift
-	rm -rf "$dest"
-	mkdir -p "$dest/tmp" "$dest/etc"
-	chmod 1777 "$dest/tmp"
-	printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n' \
-		>"$dest/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$dest/etc/group"
-	for spec in "$@"; do
-		src=${spec%%:*}
-		path=${spec#*:}
-		mkdir -p "$dest$(dirname "$path")"
-		cp "$src" "$dest$path"
-		chmod 0755 "$dest$path"
-	done
-}
 
 # debian_base DEST.tar: minimal Debian with the tools kube-proxy runs.
 debian_base() {

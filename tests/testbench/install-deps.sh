@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="containerd runc iptables nftables iproute2 curl jq openssl mmdebstrap
-gcc libc6-dev binutils bind9-dnsutils containernetworking-plugins python3"
+gcc libc6-dev binutils bind9-dnsutils containernetworking-plugins python3 umoci skopeo"
 
 missing() {
 	local p

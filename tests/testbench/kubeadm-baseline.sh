@@ -17,7 +17,7 @@
 # runs with its own config, root, state and socket under the state directory,
 # the CNI config lives there too, the node IP sits on a dummy interface.
 #
-# Environment: KL_TB_BIN, KL_TB_IMAGES (default: this recipe's testbench
+# Environment: KL_TB_BIN, KL_TB_K8S_IMAGES (default: this recipe's testbench
 # cache), KL_BASELINE_STATE (default /var/lib/kubelaunch-baseline),
 # KL_BASELINE_IP (node IP on the dummy interface, default 198.18.0.1, from the
 # range RFC 2544 sets aside for tests), KL_BASELINE_TIMEOUT (default 300 s).
@@ -56,17 +56,17 @@ since() { awk "BEGIN{printf \"%.1f\", $(now) - $1}"; }
 
 find_testbench() {
 	local d
-	if [ -z "${KL_TB_BIN:-}" ] || [ -z "${KL_TB_IMAGES:-}" ]; then
+	if [ -z "${KL_TB_BIN:-}" ] || [ -z "${KL_TB_K8S_IMAGES:-}" ]; then
 		d=$("$TB_SRC/build.sh" dir)
 		KL_TB_BIN=${KL_TB_BIN:-$d/bin}
-		KL_TB_IMAGES=${KL_TB_IMAGES:-$d/images}
+		KL_TB_K8S_IMAGES=${KL_TB_K8S_IMAGES:-$d/images}
 	fi
 	for b in kubeadm kubelet kubectl kube-proxy; do
 		[ -x "$KL_TB_BIN/$b" ] || die "'$KL_TB_BIN/$b' is missing: run 'make testbench'"
 	done
 	# kubeadm runs `kubelet --version` from PATH.
 	PATH=$KL_TB_BIN:$PATH
-	[ -s "$KL_TB_IMAGES/images.list" ] || die "no images in '$KL_TB_IMAGES': run 'make testbench'"
+	[ -s "$KL_TB_K8S_IMAGES/images.list" ] || die "no images in '$KL_TB_K8S_IMAGES': run 'make testbench'"
 }
 
 need_tools() {
@@ -283,7 +283,7 @@ start_containerd() {
 
 import_images() {
 	local f
-	for f in "$KL_TB_IMAGES"/*.tar; do
+	for f in "$KL_TB_K8S_IMAGES"/*.tar; do
 		ctr -a "$SOCK" -n k8s.io images import "$f" >/dev/null ||
 			die "cannot import '$f'"
 	done

@@ -130,12 +130,13 @@ test-vm: deps all iso testbench
 
 # Kubernetes' conformance tests (tests/conformance/set.txt) on a none-driver cluster from
 # the bench; the host holds one such cluster at a time. Reports: build/conformance/.
-test-conformance: deps all testbench testbench-e2e
+test-conformance: deps all testbench-e2e
 	@flock /run/kl-host-cluster.lock env KL_BIN=$(abspath $(BIN)) tests/run.sh conformance
 
-# e2e.test and ginkgo, cached next to the bench (tests/testbench/e2e/build.sh).
-testbench-e2e: testbench
-	@tests/testbench/e2e/build.sh build
+# e2e.test and ginkgo, cached next to the bench (tests/testbench/e2e/build.sh); they take
+# their version stamp from the bench's Kubernetes build, not its addons.
+testbench-e2e:
+	@tests/testbench/build.sh build && tests/testbench/e2e/build.sh build
 
 testbench-e2e-env:
 	@tests/testbench/e2e/build.sh env

@@ -4,7 +4,8 @@
 # starts it. The set is tests/conformance/set.txt; the conformance tests its areas leave
 # out because their images cannot be built here are tests/conformance/excluded.txt, each
 # reported as skipped with the image. Nothing is pulled: every image a test of the set
-# names comes from the bench's --image-bundle, under the reference the test uses.
+# names is built by the bench under the reference the test uses, and imported from a
+# bundle of the control plane's archives and those (--image-bundle).
 #
 # Reports (ginkgo's JUnit and JSON, a summary, e2e's log) go to KL_CONFORMANCE_OUT
 # (default build/conformance); KL_CONFORMANCE_PROCS ginkgo processes (default 2);
@@ -13,22 +14,32 @@
 
 . "$KL_SRC/tests/t/lib-testbench.sh"
 . "$KL_SRC/tests/t/lib-cluster.sh"
-testbench_or_skip
 
 CONF=$KL_SRC/tests/conformance
+TB=$KL_SRC/tests/testbench
 OUT=${KL_CONFORMANCE_OUT:-$KL_SRC/build/conformance}
-if ! make -s -C "$KL_SRC" testbench-e2e >"$TRASH/e2e-build.log" 2>&1 ||
-	! eval "$(make -s -C "$KL_SRC" testbench-e2e-env)" || [ ! -e "$KL_E2E_DIR/.complete" ]; then
-	test_skip_or_fail "e2e.test could not be built: $(tail -n3 "$TRASH/e2e-build.log")"
-	test_done
-	exit
-fi
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
 # names FILE: the test names of a list (its lines that are neither comments nor blank,
 # nor "@ reason" headers).
 names() { grep -v '^#\|^@\|^$' "$1"; }
+# The images the set needs ("# image: REF" lines of set.txt), and the bench's recipes
+# of those that are not the control plane's: only these are built and imported.
+images=$(sed -n 's/^# image: //p' "$CONF/set.txt")
+addons=$("$TB/addons.sh" list | while read -r name _ image; do
+	case " $(echo $images) " in *" $image "*) echo "$name" ;; esac
+done)
+
+# shellcheck disable=SC2086
+if ! { "$TB/build.sh" build && "$TB/addons.sh" build $addons && make -s -C "$KL_SRC" testbench-e2e; } \
+	>"$TRASH/build.log" 2>&1 || ! eval "$(tb_env)" || ! eval "$(make -s -C "$KL_SRC" testbench-e2e-env)" ||
+	[ ! -e "$KL_E2E_DIR/.complete" ]; then
+	test_skip_or_fail "the test bench or e2e.test could not be built: $(tail -n3 "$TRASH/build.log")"
+	test_done
+	exit
+fi
+KUBECTL=$KL_TB_BIN/kubectl
+export PATH=$KL_TB_BIN:$PATH
+rm -rf "$OUT"
+mkdir -p "$OUT"
 
 # The set's names as one anchored regular expression (ginkgo's --focus).
 focus=$(names "$CONF/set.txt" | grep -E -- "${KL_CONFORMANCE_FOCUS:-.}" |
@@ -38,12 +49,16 @@ if [ -z "$focus" ]; then
 	test_done
 	exit
 fi
-# The images the set needs: "# image: REF" lines of set.txt.
-images=$(sed -n 's/^# image: //p' "$CONF/set.txt")
+
+# The bundle: the control plane's archives and those of the set's images.
+BUNDLE=$TRASH/bundle
+mkdir -p "$BUNDLE"
+ln "$KL_TB_K8S_IMAGES"/*.tar "$BUNDLE/"
+for a in $addons; do ln "$("$TB/addons.sh" dir "$a")"/*.tar "$BUNDLE/"; done
 
 serve_mirror
 START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --binary-mirror $MIRROR \
-	--image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 8m"
+	--image-bundle $BUNDLE --dns-upstream=none --wait-timeout 8m"
 test_when_finished "kubelaunch delete"
 
 test_expect_success 'the set and the exclusions name conformance tests of this e2e.test, once each' '

@@ -101,12 +101,16 @@ test_expect_success 'ginkgo runs the set against the cluster and reports every t
 '
 echo $(( $(date +%s) - t0 )) >"$OUT/seconds"
 
+# The report's tests, one a line: name, state, seconds, the failure's first 600 characters.
+jq -r '.[].SpecReports[] | select(.LeafNodeType == "It") |
+	[(.ContainerHierarchyTexts + [.LeafNodeText] | join(" ")), .State,
+	 ((.RunTime // 0) / 1e9 | floor | tostring),
+	 ((.Failure.Message // "") | gsub("[\t\n]"; " ") | .[0:600])] | @tsv' \
+	"$OUT/report.json" >"$TRASH/results" 2>/dev/null
+
 # spec NAME: the report's entry of the test NAME as "state<TAB>seconds<TAB>failure".
 spec() {
-	jq -r --arg n "$1" '.[].SpecReports[] | select(.LeafNodeType == "It") |
-		select((.ContainerHierarchyTexts + [.LeafNodeText] | join(" ")) == $n) |
-		[.State, ((.RunTime // 0) / 1e9 | floor | tostring),
-		 ((.Failure.Message // "") | gsub("\n"; " ") | .[0:600])] | @tsv' "$OUT/report.json" 2>/dev/null
+	awk -F'\t' -v n="$1" '$1 == n { print $2 "\t" $3 "\t" $4 }' "$TRASH/results"
 }
 
 # spec_passed NAME: the report says NAME passed; else what it says instead.

@@ -8,7 +8,7 @@
 # bundle of the control plane's archives and those (--image-bundle).
 #
 # Reports (ginkgo's JUnit and JSON, a summary, e2e's log) go to KL_CONFORMANCE_OUT
-# (default build/conformance); KL_CONFORMANCE_PROCS ginkgo processes (default 2);
+# (default build/conformance); KL_CONFORMANCE_PROCS ginkgo processes (default 3);
 # KL_CONFORMANCE_FOCUS, a regular expression, runs only the tests of the set it matches.
 . "$(dirname "$0")/test-lib.sh"
 
@@ -91,7 +91,7 @@ test_expect_success 'the images are on the node, imported from the bundle' '
 t0=$(date +%s)
 test_expect_success 'ginkgo runs the set against the cluster and reports every test' '
 	rc=0 &&
-	"$KL_E2E_BIN/ginkgo" --procs="${KL_CONFORMANCE_PROCS:-2}" --focus="$focus" --no-color \
+	"$KL_E2E_BIN/ginkgo" --procs="${KL_CONFORMANCE_PROCS:-3}" --focus="$focus" --no-color \
 		--timeout=2h --junit-report=junit.xml --json-report=report.json --output-dir="$OUT" \
 		"$KL_E2E_BIN/e2e.test" -- --kubeconfig="$HOME/.kube/config" --provider=skeleton \
 		--kubectl-path="$KL_TB_BIN/kubectl" --e2e-output-dir="$OUT/e2e" \

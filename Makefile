@@ -60,6 +60,7 @@ BIN := $(BUILD)/kubelaunch
 UNIT_BIN := $(BUILD)/unit-tests
 
 .PHONY: all deps start test test-fast test-unit test-vm bench install clean docs check-docs
+.PHONY: testbench-e2e testbench-e2e-env test-conformance
 
 all: $(BIN) kubelaunch
 
@@ -135,10 +136,23 @@ test: deps all $(UNIT_BIN) fuzz-replay check-docs iso testbench
 test-fast: deps all $(UNIT_BIN) fuzz-replay check-docs
 	@KL_BIN=$(abspath $(BIN)) KL_UNIT=$(abspath $(UNIT_BIN)) tests/run.sh fast
 
-# Kubernetes in a VM (qemu, software emulation here): 10-20 minutes. CI runs it when
-# its budget allows (.ci/run).
+# Kubernetes in VMs (qemu, kvm2 under a real libvirtd; software emulation here): 10-20
+# minutes each. T=t0730 runs one. CI runs t0730 when its budget allows (.ci/run).
 test-vm: deps all iso testbench
-	@KL_BIN=$(abspath $(BIN)) tests/run.sh vm
+	@KL_BIN=$(abspath $(BIN)) tests/run.sh $(if $(T),$(T),vm)
+
+# Kubernetes' conformance tests (tests/conformance/set.txt) on a none-driver cluster from
+# the bench; the host holds one such cluster at a time. Reports: build/conformance/.
+test-conformance: deps all testbench-e2e
+	@flock /run/kl-host-cluster.lock env KL_BIN=$(abspath $(BIN)) tests/run.sh conformance
+
+# e2e.test and ginkgo, cached next to the bench (tests/testbench/e2e/build.sh); they take
+# their version stamp from the bench's Kubernetes build, not its addons.
+testbench-e2e:
+	@tests/testbench/build.sh build && tests/testbench/e2e/build.sh build
+
+testbench-e2e-env:
+	@tests/testbench/e2e/build.sh env
 
 test-unit: $(UNIT_BIN)
 	@$(UNIT_BIN)

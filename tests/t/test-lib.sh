@@ -9,6 +9,7 @@
 #   test_expect_code N cmd...    exits with exactly N
 #   test_cmp expected actual     diff -u
 #   test_skip_or_fail 'why'      a prerequisite is missing: in CI it fails, else skips
+#   test_skip 'title' 'why'      a test that is not run here, on purpose: skipped, CI too
 #   test_done                    prints the count; exit 1 if any test failed
 #   test_when_finished CMD       run CMD at test_done (also from inside a test body)
 #   test_track_pid PID           end a background process of the test at test_done
@@ -108,6 +109,12 @@ test_skip_or_fail() {
 		test_skipped=$((test_skipped + 1))
 		say "ok $test_count # skip $1"
 	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	say "ok $test_count - $1 # skip $2"
 }
 
 test_must_fail() {

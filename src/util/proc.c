@@ -45,6 +45,9 @@ kl_spawn(const char *const *argv, const struct kl_spawn *how, pid_t *pid)
 		posix_spawn_file_actions_addopen(&fa, 1, how->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	}
+	/* Nothing else of ours goes with it: a daemon that kept an inherited descriptor (a
+	 * caller's `flock` lock, a pipe) would hold it for as long as it runs. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	if (how->session) {

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kubelaunch/fs.h"
+#include "kubelaunch/proc.h"
 #include "kubelaunch/runner.h"
 #include "kubelaunch/xalloc.h"
 #include "unit.h"
@@ -396,4 +398,28 @@ KL_TEST(runner_local_run_result_is_optional)
 	CHECK_INT(err.reason, KL_R_PROGRAM);
 	kl_runner_free(r);
 	kl_runner_free(NULL);
+}
+
+/* A detached child (a supervised kubelet, a proxy's containerd) keeps none of our
+ * descriptors: an inherited lock would be held for as long as it runs. */
+KL_TEST(spawn_detached_keeps_no_descriptor_of_ours)
+{
+	const char *const argv[] = { "sleep", "5", NULL };
+	char path[64];
+	struct kl_err err;
+	pid_t pid = 0;
+	int fd = open("/dev/null", O_RDONLY); /* not close-on-exec, as flock(1)'s is not */
+
+	CHECK(fd >= 3);
+	CHECK_INT(kl_spawn_detached(argv, NULL, &pid, &err), 0);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	for (int i = 0; i < 50 && !kl_pid_alive(pid, "sleep"); i++)
+		usleep(20000);
+	CHECK(kl_pid_alive(pid, "sleep"));
+	CHECK(access(path, F_OK) != 0);
+	snprintf(path, sizeof(path), "/proc/%d/fd/2", (int)pid);
+	CHECK(access(path, F_OK) == 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fd);
 }

@@ -542,7 +542,7 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 		goto out;
 	json_object_set_new(c->state, "KubeadmDone", json_true());
 	json_object_set_new(c->state, "NodeIP", json_string(k.node_ip));
-	if (kl_cluster_save_state(c, err) != 0 || PHASE("rbac, labels, dns", finish_cluster(&k, restart, err)) ||
+	if (kl_cluster_save_state(c, err) != 0 || finish_cluster(&k, restart, err) != 0 ||
 	    kl_cluster_save_state(c, err) != 0)
 		goto out;
 	STEP(o, "Verifying", "🔎", "Verifying Kubernetes components ...");

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "kubelaunch/json.h"
 #include "kubelaunch/node.h"
 #include "kubelaunch/proc.h"
+#include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 
 #define OWNER_FILE KL_NODE_DIR "/owner.json"
@@ -29,6 +31,7 @@ find_process(const char *comm)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
+	long long pid;
 	int found = 0;
 
 	while (d && found == 0 && (de = readdir(d)) != NULL) {
@@ -40,8 +43,9 @@ find_process(const char *comm)
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
 		if (kl_read_file(path, &sb, NULL) == 0) {
 			kl_strbuf_rtrim(&sb);
-			if (strcmp(sb.buf, comm) == 0 && kl_pid_alive(atoi(de->d_name), comm))
-				found = atoi(de->d_name);
+			if (strcmp(sb.buf, comm) == 0 && kl_parse_int(de->d_name, 1, INT_MAX, &pid) == 0 &&
+			    kl_pid_alive((int)pid, comm))
+				found = (int)pid;
 		}
 		kl_strbuf_release(&sb);
 	}

@@ -3,14 +3,16 @@
  * in this thread or in one of its own, and the write helper every connection uses. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kubelaunch/log.h"
+#include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 #include "proxy-int.h"
 
@@ -217,12 +219,13 @@ loop_new(struct kl_proxy *p)
 {
 	struct kl_px_loop *l = kl_xcalloc(1, sizeof(*l));
 	const char *max = getenv("KL_PROXY_BUSY_MAX"); /* for experiments with the bench */
+	long long v;
 
 	uv_loop_init(&l->loop);
 	l->loop.data = l;
 	l->group = p;
 	l->sh = &p->sh;
-	l->busy_max = max && atoi(max) > 0 ? atoi(max) : KL_PX_BUSY_MAX;
+	l->busy_max = max && kl_parse_int(max, 1, INT_MAX, &v) == 0 ? (int)v : KL_PX_BUSY_MAX;
 	uv_async_init(&l->loop, &l->stop_async, on_stop);
 	uv_timer_init(&l->loop, &l->sweep);
 	uv_timer_start(&l->sweep, on_sweep, 1000, 1000);
@@ -235,8 +238,10 @@ loops_wanted(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *env = getenv("KL_PROXY_LOOPS");
 
-	if (env && atoi(env) > 0)
-		n = atoi(env);
+	long long v;
+
+	if (env && kl_parse_int(env, 1, KL_PX_LOOPS_MAX, &v) == 0)
+		n = (long)v;
 	return n < 1 ? 1 : n > KL_PX_LOOPS_MAX ? KL_PX_LOOPS_MAX : (int)n;
 }
 

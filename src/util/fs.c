@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "kubelaunch/fs.h"
 #include "kubelaunch/interrupt.h"
 #include "kubelaunch/log.h"
+#include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 
 /* ENOSPC and EDQUOT are "disk", everything else is host I/O. */
@@ -191,6 +193,7 @@ int
 kl_temp_file_pid(const char *name)
 {
 	static const char *const marks[] = { ".part.", ".tmp." };
+	long long pid;
 
 	for (size_t i = 0; i < KL_ARRAY_SIZE(marks); i++) {
 		const char *at = strstr(name, marks[i]), *p;
@@ -201,8 +204,8 @@ kl_temp_file_pid(const char *name)
 			continue;
 		for (p = at + strlen(marks[i]); *p >= '0' && *p <= '9'; p++)
 			;
-		if (*p == '\0')
-			return atoi(at + strlen(marks[i]));
+		if (*p == '\0' && kl_parse_int(at + strlen(marks[i]), 1, INT_MAX, &pid) == 0)
+			return (int)pid;
 	}
 	return 0;
 }

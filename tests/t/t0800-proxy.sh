@@ -64,7 +64,7 @@ test_expect_success 'real kubectl through the proxy' '
 '
 
 test_expect_success 'a watch: events arrive while it stays open' '
-	curl -sSN "$URL/api/v1/namespaces/default/configmaps?watch=1&fieldSelector=metadata.name%3Dwatched" >watch.out &
+	{ curl -sSN "$URL/api/v1/namespaces/default/configmaps?watch=1&fieldSelector=metadata.name%3Dwatched" >watch.out & } &&
 	wpid=$! &&
 	sleep 1 &&
 	curl -fsS -o /dev/null -H "Content-Type: application/json" -d "{\"metadata\":{\"name\":\"watched\"}}" \
@@ -176,7 +176,7 @@ test_expect_success 'the API server killed: 502 with the reason; started again: 
 '
 
 test_expect_success 'the first SIGINT closes every connection and ends the proxy with 0' '
-	curl -sSN "$URL/api/v1/namespaces/default/configmaps?watch=1" >/dev/null &
+	{ curl -sSN "$URL/api/v1/namespaces/default/configmaps?watch=1" >/dev/null & } &&
 	wpid=$! && sleep 0.5 &&
 	kill -INT $PID &&
 	for _ in $(seq 30); do test_pid_alive $PID || break; sleep 0.1; done &&

@@ -72,7 +72,7 @@ test_expect_success 'image load: the addons'"'"' archives into the node'"'"'s co
 '
 
 test_expect_success 'enable ingress, metrics-server and registry: returns when they are available' '
-	test -n "$INGRESS" || say "no Traefik archive from the bench: ingress is left out here"
+	{ test -n "$INGRESS" || say "no Traefik archive from the bench: ingress is left out here"; } &&
 	kubelaunch addons enable $INGRESS metrics-server registry --wait-timeout 4m >out &&
 	cat out &&
 	grep -q "The .registry. addon is enabled" out &&
@@ -114,7 +114,8 @@ test_expect_success 'ingress: Traefik routes by Host header to an agnhost servic
 	$K create deployment echo --image=$KL_TB_IMG_AGNHOST -- /agnhost netexec --http-port=8080 &&
 	$K expose deployment echo --port 80 --target-port 8080 &&
 	$K create ingress echo --rule="echo.kubelaunch.test/*=echo:80" &&
-	$K get ingress echo -o jsonpath={.spec.ingressClassName} >class; $K wait --for=condition=Available deployment/echo --timeout=120s &&
+	$K get ingress echo -o jsonpath={.spec.ingressClassName} >class &&
+	$K wait --for=condition=Available deployment/echo --timeout=120s &&
 	until_ok 60 curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "http://$(cat node_ip)/hostname" &&
 	curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "http://$(cat node_ip)/hostname" | grep -q "^echo-" &&
 	test "$(curl -s -o /dev/null -w %{http_code} --max-time 5 -H "Host: other.test" "http://$(cat node_ip)/")" = 404

@@ -356,9 +356,10 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	snprintf(ignores, sizeof(ignores), "--ignore-preflight-errors=%s", kl_node_preflight_ignores);
 	control_plane_inputs(k, inputs);
 	last = kl_json_str(k->c->state, "KubeadmInputs");
-	if (restart && last && strcmp(inputs, last) == 0) {
-		/* The kubelet runs the static pods it has (on a VM it started at boot, so the
-		 * control plane comes up while the host was still connecting). */
+	/* Only where kubelaunch runs the kubelet itself (supervised, started just before):
+	 * it runs the static pods it has. Under systemd the phases are what starts the kubelet
+	 * again (its unit lives on the guest's root, which a reboot resets). */
+	if (restart && !k->systemd && last && strcmp(inputs, last) == 0) {
 		SUB(k->o, "Restarting the control plane (its configuration and certificates are unchanged) ...");
 		return 0;
 	}

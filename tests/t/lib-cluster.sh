@@ -63,3 +63,13 @@ cluster_workload_kept() {
 	$KUBECTL get configmap greeting -o jsonpath={.data.word} | grep -qx hello &&
 	$KUBECTL get nodes | grep -q " Ready "
 }
+
+# cluster_iso_or_skip: the guest image (cached: seconds); when it cannot be built the
+# script ends (skip here, fail in CI), as testbench_or_skip does for the bench.
+cluster_iso_or_skip() {
+	if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
+		test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"
+		test_done
+		exit
+	fi
+}

@@ -11,11 +11,7 @@
 . "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
 
-if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
-	test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"
-	test_done
-	exit
-fi
+cluster_iso_or_skip
 
 serve_mirror
 START="kubelaunch start --driver=qemu --network=isolated --kubernetes-version $KL_TB_VERSION \

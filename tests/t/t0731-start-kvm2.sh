@@ -9,11 +9,7 @@
 . "$KL_SRC/tests/t/lib-cluster.sh"
 . "$KL_SRC/tests/t/lib-libvirt.sh"
 testbench_or_skip
-if ! make -s -C "$KL_SRC" iso >"$TRASH/iso.log" 2>&1; then
-	test_skip_or_fail "the guest image could not be built: $(tail -n3 "$TRASH/iso.log")"
-	test_done
-	exit
-fi
+cluster_iso_or_skip
 if ! command -v dnsmasq >/dev/null && [ ! -x /usr/sbin/dnsmasq ]; then
 	test_skip_or_fail "dnsmasq is missing: libvirt cannot run DHCP on the machine's network (make deps)"
 	test_done

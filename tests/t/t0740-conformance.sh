@@ -91,11 +91,11 @@ test_expect_success 'the images are on the node, imported from the bundle' '
 t0=$(date +%s)
 test_expect_success 'ginkgo runs the set against the cluster and reports every test' '
 	rc=0 &&
-	"$KL_E2E_BIN/ginkgo" --procs="${KL_CONFORMANCE_PROCS:-3}" --focus="$focus" --no-color \
+	{ "$KL_E2E_BIN/ginkgo" --procs="${KL_CONFORMANCE_PROCS:-3}" --focus="$focus" --no-color \
 		--timeout=2h --junit-report=junit.xml --json-report=report.json --output-dir="$OUT" \
 		"$KL_E2E_BIN/e2e.test" -- --kubeconfig="$HOME/.kube/config" --provider=skeleton \
 		--kubectl-path="$KL_TB_BIN/kubectl" --e2e-output-dir="$OUT/e2e" \
-		>"$OUT/e2e.log" 2>&1 || rc=$? &&
+		>"$OUT/e2e.log" 2>&1 || rc=$?; } &&
 	echo "ginkgo exited $rc" &&
 	test -s "$OUT/junit.xml" && test -s "$OUT/report.json"
 '

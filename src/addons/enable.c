@@ -197,37 +197,76 @@ on_program_output(void *arg, int fd, const char *buf, size_t len)
 	kl_debug("addon '%s': %.*s", (const char *)arg, (int)(len && buf[len - 1] == '\n' ? len - 1 : len), buf);
 }
 
-/* Run a program addon's words through the local runner, as long as the client's
- * deadline allows. A failure is SVC_ADDON_PROGRAM with the command and its last lines. */
+/* The program of a program addon (fetched, or from the cache): a new string. */
+static char *
+program_path(struct kl_addons_run *r, const struct kl_addon *a, const struct invocation *inv, struct kl_err *err)
+{
+	char *path = NULL;
+
+	if (r->fetch == NULL)
+		kl_err_set(err, KL_R_SVC_ADDON_PROGRAM, "addon '%s' needs %s, and nothing here fetches it", a->name,
+			   a->program->name);
+	else if (r->fetch(r->fetch_arg, a->program->name, inv->version, inv->mirror, &path, err) != 0)
+		path = NULL;
+	return path;
+}
+
+/* The last line of a program's output that says something: istioctl ends with its
+ * "Error: ..." after a banner. */
+static void
+last_line(const struct kl_strbuf *text, char *out, size_t n)
+{
+	const char *end = text->buf + text->len, *start;
+
+	while (end > text->buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	for (start = end; start > text->buf && start[-1] != '\n'; start--)
+		;
+	while (start < end && *start == ' ')
+		start++;
+	snprintf(out, n, "%.*s", (int)(end - start), start);
+}
+
+/* Run `path` with a program addon's words through the local runner (its output goes
+ * to the log), as long as the client's deadline allows. A failure is
+ * SVC_ADDON_PROGRAM, one line: the program, its verb, its status and its last line. */
 static int
-run_program(struct kl_addons_run *r, const struct kl_addon *a, const struct invocation *inv, struct kl_err *err)
+run_program(struct kl_addons_run *r, const struct kl_addon *a, const char *path, const struct invocation *inv,
+	    struct kl_err *err)
 {
 	struct kl_strvec argv = KL_STRVEC_INIT;
 	struct kl_run_opts opts = { .on_output = on_program_output, .arg = (void *)a->name };
+	struct kl_run_result res;
 	struct kl_runner *run = NULL;
 	long long left = kl_kube_deadline(r->kube) - kl_now_ms();
-	char *path = NULL;
+	const char *verb = inv->words.n ? inv->words.v[0] : "";
+	char last[400];
 	int rc = -1;
 
-	if (r->fetch == NULL) {
-		kl_err_set(err, KL_R_SVC_ADDON_PROGRAM, "addon '%s' needs %s, and nothing here fetches it", a->name,
-			   a->program->name);
-		goto out;
-	}
-	if (r->fetch(r->fetch_arg, a->program->name, inv->version, inv->mirror, &path, err) != 0)
-		goto out;
+	kl_run_result_init(&res);
 	kl_strvec_push(&argv, path);
 	for (size_t i = 0; i < inv->words.n; i++)
 		kl_strvec_push(&argv, inv->words.v[i]);
 	opts.timeout_ms = left > 1000 ? (int)(left > 24LL * 3600 * 1000 ? 24LL * 3600 * 1000 : left) : 1000;
 	run = kl_runner_local_new();
-	rc = kl_runner_check(run, kl_strvec_argv(&argv), &opts, NULL, KL_R_SVC_ADDON_PROGRAM, err);
-	if (rc != 0 && err->reason != KL_R_SVC_ADDON_PROGRAM && err->reason != KL_R_INTERRUPTED)
-		err->reason = KL_R_SVC_ADDON_PROGRAM; /* past the deadline: the runner ended it */
+	if (kl_runner_run(run, kl_strvec_argv(&argv), &opts, &res, err) != 0) {
+		if (err->reason != KL_R_INTERRUPTED)
+			kl_err_set(err, KL_R_SVC_ADDON_PROGRAM, "'%s %s' did not finish in time (the wait timeout)",
+				   a->program->name, verb);
+		goto out;
+	}
+	if (res.status != 0) {
+		last_line(res.err.len ? &res.err : &res.out, last, sizeof(last));
+		kl_err_set(err, KL_R_SVC_ADDON_PROGRAM, "'%s %s' %s %d%s%s", a->program->name, verb,
+			   res.status > 128 ? "was killed by signal" : "exited with status",
+			   res.status > 128 ? res.status - 128 : res.status, last[0] ? ": " : "", last);
+		goto out;
+	}
+	rc = 0;
 out:
+	kl_run_result_release(&res);
 	kl_runner_free(run);
 	kl_strvec_clear(&argv);
-	free(path);
 	return rc;
 }
 
@@ -338,6 +377,7 @@ kl_addons_apply(struct kl_addons_run *r, const struct kl_addon *const *addons, s
 	int rc = -1;
 
 	struct invocation *inv = kl_xcalloc(n ? n : 1, sizeof(*inv));
+	char *path = NULL;
 
 	/* Everything is rendered and parsed before anything is applied. */
 	for (size_t i = 0; i < n; i++) {
@@ -376,15 +416,19 @@ kl_addons_apply(struct kl_addons_run *r, const struct kl_addon *const *addons, s
 				kl_debug("addon '%s': installed by the same invocation; not run again", name);
 				continue;
 			}
+			if ((path = program_path(r, addons[i], &inv[i], err)) == NULL)
+				goto out;
 			if (r->out)
 				kl_out_info(r->out, "Enabling '%s' (%s %s %s) ...", name, addons[i]->program->name,
 					    inv[i].version, inv[i].words.n ? inv[i].words.v[0] : "");
-			if (run_program(r, addons[i], &inv[i], err) != 0) {
+			if (run_program(r, addons[i], path, &inv[i], err) != 0) {
 				program_diagnosis(r, addons[i], objs[i], err);
 				kl_err_wrap(err, "cannot enable addon '%s' ('kubelaunch addons disable %s' removes what it "
 					    "made)", name, name);
 				goto out;
 			}
+			free(path);
+			path = NULL;
 			json_object_set_new(top(r->cfg, "AddonsApplied"), name, json_string(hash[i]));
 			continue;
 		}
@@ -434,6 +478,7 @@ out:
 		invocation_release(&inv[i]);
 	}
 	free(inv);
+	free(path);
 	free(objs);
 	free(hash);
 	return rc;
@@ -445,16 +490,19 @@ remove_program(struct kl_addons_run *r, const struct kl_addon *a, struct kl_err 
 {
 	struct invocation inv;
 	json_t *objs = NULL, *o;
+	char *path = NULL;
 	size_t i;
 	int rc = -1;
 
 	if (invocation_render(r->cfg, r->cluster, a, a->program->uninstall, &inv, err) != 0 ||
 	    kl_addon_object_refs(a->name, a->program->remove, &objs, err) != 0)
 		goto out;
+	if ((path = program_path(r, a, &inv, err)) == NULL)
+		goto out;
 	if (r->out)
 		kl_out_info(r->out, "'%s': %s %s %s ...", a->name, a->program->name, inv.version,
 			    inv.words.n ? inv.words.v[0] : "");
-	if (run_program(r, a, &inv, err) != 0)
+	if (run_program(r, a, path, &inv, err) != 0)
 		goto out;
 	json_array_foreach(objs, i, o)
 		if (kl_kube_delete(r->kube, o, NULL, err) != 0)
@@ -465,6 +513,7 @@ remove_program(struct kl_addons_run *r, const struct kl_addon *a, struct kl_err 
 out:
 	invocation_release(&inv);
 	json_decref(objs);
+	free(path);
 	return rc;
 }
 

@@ -270,32 +270,43 @@ out:
 	return rc;
 }
 
+/* The object `o` names as the API server has it now, or NULL (none, or no answer). */
+static json_t *
+live(struct kl_kube *k, json_t *o)
+{
+	char *path = NULL;
+	json_t *cur = NULL;
+	struct kl_err ignored;
+
+	if (kl_kube_object_path(k, o, NULL, &path, NULL, &ignored) != 0 || kl_kube_get(k, path, &cur, &ignored) != 0)
+		cur = NULL;
+	free(path);
+	return cur;
+}
+
 /* After a failed program: the first of the workloads it was to make that exists but
  * is not available, diagnosed from its pods (an image that cannot be pulled ...), the
  * program's own message in the log. Else err stays the program's. */
 static void
-program_diagnosis(struct kl_addons_run *r, const struct kl_addon *a, json_t *available, struct kl_err *err)
+program_diagnosis(struct kl_addons_run *r, const struct kl_addon *a, const struct invocation *inv, json_t *available,
+		  struct kl_err *err)
 {
 	struct kl_err prog = *err;
 	json_t *o;
 	size_t i;
 
 	json_array_foreach(available, i, o) {
-		char *path = NULL, *what;
-		json_t *cur = NULL;
-		struct kl_err ignored;
+		json_t *cur = live(r->kube, o);
+		char *what;
 
-		if (kl_kube_object_path(r->kube, o, NULL, &path, NULL, &ignored) != 0 ||
-		    kl_kube_get(r->kube, path, &cur, &ignored) != 0 || kl_kube_workload_available(cur)) {
-			free(path);
+		if (cur == NULL || kl_kube_workload_available(cur)) {
 			json_decref(cur);
 			continue;
 		}
-		what = kl_xasprintf("addon '%s': %s failed", a->name, a->program->name);
+		what = kl_xasprintf("'%s %s' failed", a->program->name, inv->words.n ? inv->words.v[0] : "");
 		kl_kube_diagnose(r->kube, cur, what, err);
 		kl_debug("addon '%s': the program said: %s", a->name, prog.msg);
 		free(what);
-		free(path);
 		json_decref(cur);
 		return;
 	}
@@ -305,20 +316,13 @@ program_diagnosis(struct kl_addons_run *r, const struct kl_addon *a, json_t *ava
 static int
 all_exist(struct kl_kube *k, json_t *objs)
 {
-	json_t *o;
+	json_t *o, *cur;
 	size_t i;
 
 	json_array_foreach(objs, i, o) {
-		char *path = NULL;
-		json_t *cur = NULL;
-		struct kl_err ignored;
-		int ok = kl_kube_object_path(k, o, NULL, &path, NULL, &ignored) == 0 &&
-			 kl_kube_get(k, path, &cur, &ignored) == 0;
-
-		free(path);
-		json_decref(cur);
-		if (!ok)
+		if ((cur = live(k, o)) == NULL)
 			return 0;
+		json_decref(cur);
 	}
 	return 1;
 }
@@ -422,7 +426,7 @@ kl_addons_apply(struct kl_addons_run *r, const struct kl_addon *const *addons, s
 				kl_out_info(r->out, "Enabling '%s' (%s %s %s) ...", name, addons[i]->program->name,
 					    inv[i].version, inv[i].words.n ? inv[i].words.v[0] : "");
 			if (run_program(r, addons[i], path, &inv[i], err) != 0) {
-				program_diagnosis(r, addons[i], objs[i], err);
+				program_diagnosis(r, addons[i], &inv[i], objs[i], err);
 				kl_err_wrap(err, "cannot enable addon '%s' ('kubelaunch addons disable %s' removes what it "
 					    "made)", name, name);
 				goto out;

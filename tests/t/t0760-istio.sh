@@ -91,6 +91,17 @@ test_expect_success 'addons: istio is listed, disabled; its settings; offline wi
 	! $K get ns istio-system
 '
 
+test_expect_success 'enable with images that cannot be had: the diagnosis names the pod and the image' '
+	kubelaunch addons configure istio version=$VERSION mirror=$ISTIO_MIRROR hub=$HUB tag=nosuch \
+		ingress-gateway=off >out &&
+	{ kubelaunch addons enable istio --wait-timeout 45s 2>err || rc=$?; } &&
+	cat err &&
+	test "$rc" = 117 &&
+	grep -q "^error: cannot enable addon .istio. (.kubelaunch addons disable istio. removes what it made): .istioctl install. failed: pod .istio-system/istiod-[^ ]*. cannot pull image .$HUB/pilot:nosuch.: .*\[SVC_IMAGE_PULL\]$" err &&
+	kubelaunch addons disable istio >out 2>&1 &&
+	! $K get namespace istio-system
+'
+
 test_expect_success 'enable istio (istioctl from the mirror, the bench'"'"'s hub and tag, no gateway): istiod is Ready' '
 	kubelaunch addons configure istio version=$VERSION mirror=$ISTIO_MIRROR hub=$HUB tag=$VERSION \
 		ingress-gateway=off >out &&

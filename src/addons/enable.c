@@ -14,6 +14,14 @@
  * change: no resourceVersion moves), deletes what carries its label but is no longer
  * rendered when the rendering changed since the last apply, then waits for its
  * workloads.
+ *
+ * A program addon (addon.yaml's `program:`, istio) renders its invocation instead (the
+ * program, its version and mirror, the words after it); AddonsApplied keeps its hash.
+ * Enabling fetches the program through kl_addons_run.fetch and runs it with the local
+ * runner, unless the same invocation ran before and what it names as `available` is
+ * still there, then waits for those workloads; a failed run is diagnosed from the first
+ * of them that exists and is not available. Disabling runs the uninstall words, deletes
+ * what `remove` names and waits until it is gone.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -91,18 +91,18 @@ kl_cmd_addons_resolve(const struct kl_addon_set *set, const char *const *names, 
 	return 0;
 }
 
-/* ${cluster.*}: hostIP, and for program addons the kubeconfig and its context (""
- * is the file's current one). */
+/* ${cluster.*}: hostIP, and for program addons the kubeconfig (NULL: the one kubelaunch
+ * writes) and its context ("": the file's current one). */
 static json_t *
-facts_new(const char *host, const char *context)
+facts_new(const char *host, const char *kubeconfig, const char *context)
 {
-	char *kubeconfig = NULL;
+	char *ours = NULL;
 	json_t *j;
 
-	if (kl_kubeconfig_path(&kubeconfig, NULL) != 0)
-		kubeconfig = kl_xstrdup("");
-	j = json_pack("{s:s, s:s, s:s}", "hostIP", host, "kubeconfig", kubeconfig, "context", context);
-	free(kubeconfig);
+	if (kubeconfig == NULL && kl_kubeconfig_path(&ours, NULL) != 0)
+		ours = kl_xstrdup("");
+	j = json_pack("{s:s, s:s, s:s}", "hostIP", host, "kubeconfig", kubeconfig ? kubeconfig : ours, "context", context);
+	free(ours);
 	return j;
 }
 
@@ -133,7 +133,7 @@ kl_cmd_addons_facts(struct kl_cluster *c)
 		snprintf(host, sizeof(host), "%s", node_ip);
 		snprintf(strrchr(host, '.'), sizeof(host) - (size_t)(strrchr(host, '.') - host), ".1");
 	}
-	return facts_new(host, c->profile.name);
+	return facts_new(host, NULL, c->profile.name);
 }
 
 /* Where the host reaches what an addon serves on the node's host ports (ingress 80
@@ -344,8 +344,7 @@ change_kubeconfig(struct kl_ctx *ctx, const struct kl_addon_set *set, const stru
 	}
 	kl_kube_set_deadline(k, kl_now_ms() + wait_timeout(ctx));
 	sscanf(kl_kube_server(k), "https://%63[0-9.]", host);
-	facts = json_pack("{s:s, s:s, s:s}", "hostIP", host, "kubeconfig", kl_args_str(&ctx->args, "kubeconfig", ""),
-			  "context", "");
+	facts = facts_new(host, kl_args_str(&ctx->args, "kubeconfig", ""), "");
 	for (size_t i = 0; i < n; i++)
 		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
 	rc = apply(ctx, k, cfg, facts, set, addons, n, on, err);
@@ -370,7 +369,7 @@ print_rendered(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct 
 		facts = kl_cmd_addons_facts(&c);
 	} else {
 		cfg = json_object();
-		facts = facts_new("127.0.0.1", ctx->profile);
+		facts = facts_new("127.0.0.1", NULL, ctx->profile);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct kl_strbuf yaml = KL_STRBUF_INIT;

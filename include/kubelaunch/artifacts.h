@@ -128,6 +128,10 @@ int kl_program_urls(const struct kl_program_opts *o, char **archive_url, char **
  * says whether it was fetched now. */
 int kl_program_fetch(const struct kl_program_opts *o, char **path, int *downloaded, struct kl_err *err);
 
+/* The programs in the cache (cache/programs/NAME/VERSION/linux-ARCH/NAME): version, and
+ * name as "linux-amd64/istioctl". Free with kl_cache_files_free. */
+int kl_program_cache_list(const char *home, struct kl_cache_file **files, size_t *n);
+
 /* ---- image bundle (--image-bundle DIR) ---- */
 
 struct kl_bundle_archive {

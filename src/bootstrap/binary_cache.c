@@ -136,6 +136,50 @@ kl_cache_clean(const char *home, long long *bytes)
 	return removed;
 }
 
+int
+kl_program_cache_list(const char *home, struct kl_cache_file **files, size_t *n)
+{
+	char *root = kl_home_path(home, KL_HOME_PROGRAMS, NULL);
+	char **names = list_dir(root, "*");
+	size_t count = 0;
+
+	*files = NULL;
+	for (size_t p = 0; names[p]; p++) {
+		char *pdir = kl_xasprintf("%s/%s", root, names[p]);
+		char **versions = list_dir(pdir, "*");
+
+		for (size_t v = 0; versions[v]; v++) {
+			char *vdir = kl_xasprintf("%s/%s", pdir, versions[v]);
+			char **platforms = list_dir(vdir, "linux-*");
+
+			for (size_t k = 0; platforms[k]; k++) {
+				char *path = kl_xasprintf("%s/%s/%s", vdir, platforms[k], names[p]);
+				struct stat st;
+
+				if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+					free(path);
+					continue;
+				}
+				*files = kl_xrealloc(*files, (count + 1) * sizeof(**files));
+				(*files)[count].version = kl_xstrdup(versions[v]);
+				(*files)[count].name = kl_xasprintf("%s/%s", platforms[k], names[p]);
+				(*files)[count].path = path;
+				(*files)[count].size = (long long)st.st_size;
+				(*files)[count].partial_pid = 0;
+				count++;
+			}
+			kl_strv_free(platforms);
+			free(vdir);
+		}
+		kl_strv_free(versions);
+		free(pdir);
+	}
+	kl_strv_free(names);
+	free(root);
+	*n = count;
+	return 0;
+}
+
 void
 kl_cache_files_free(struct kl_cache_file *files, size_t n)
 {

@@ -114,6 +114,8 @@ test_expect_success 'enable istio (istioctl from the mirror, the bench'"'"'s hub
 	echo "$t1 - $t0" | bc >enable-seconds &&
 	grep -q "The .istio. addon is enabled" out &&
 	test -x "$KUBELAUNCH_HOME/cache/programs/istioctl/$VERSION/linux-amd64/istioctl" &&
+	kubelaunch cache list -o json | jq -e ".programs[] | select(.version == \"$VERSION\" and
+		.name == \"linux-amd64/istioctl\")" &&
 	$K -n istio-system get deployment istiod -o jsonpath="{.status.availableReplicas}" | grep -qx 1 &&
 	$K -n istio-system get pods -l app=istiod -o jsonpath="{.items[0].spec.containers[0].image}" | grep -qx "$HUB/pilot:$VERSION" &&
 	$K -n istio-system get pods -l app=istiod -o jsonpath="{.items[0].status.conditions[?(@.type==\"Ready\")].status}" | grep -qx True &&

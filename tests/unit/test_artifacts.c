@@ -201,6 +201,19 @@ KL_TEST(artifacts_program_from_mirror)
 	CHECK_INT(kl_program_fetch(&o, &path, &downloaded, &err), 0);
 	CHECK_INT(downloaded, 0);
 	free(path);
+	{
+		struct kl_cache_file *files = NULL;
+		size_t n = 0;
+
+		CHECK_INT(kl_program_cache_list(home, &files, &n), 0);
+		CHECK_INT(n, 1);
+		if (n == 1) {
+			CHECK_STR(files[0].version, "9.9.9");
+			CHECK_STR(files[0].name, "linux-amd64/istioctl");
+			CHECK_INT(files[0].size, 30); /* the script above */
+		}
+		kl_cache_files_free(files, n);
+	}
 
 	/* A published digest that does not match: nothing is left in the cache. */
 	o.version = "9.9.8";

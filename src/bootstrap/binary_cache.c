@@ -56,6 +56,22 @@ version_newer_first(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* Append an entry to *files (name and path are taken over). */
+static void
+add_file(struct kl_cache_file **files, size_t *count, const char *version, char *name, char *path, long long size,
+	 int partial_pid)
+{
+	struct kl_cache_file *f;
+
+	*files = kl_xrealloc(*files, (*count + 1) * sizeof(**files));
+	f = &(*files)[(*count)++];
+	f->version = kl_xstrdup(version);
+	f->name = name;
+	f->path = path;
+	f->size = size;
+	f->partial_pid = partial_pid;
+}
+
 int
 kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
 {
@@ -88,13 +104,8 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 					free(path);
 					continue;
 				}
-				*files = kl_xrealloc(*files, (count + 1) * sizeof(**files));
-				(*files)[count].version = kl_xstrdup(versions[i]);
-				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
-				(*files)[count].path = path;
-				(*files)[count].size = (long long)st.st_size;
-				(*files)[count].partial_pid = pid;
-				count++;
+				add_file(files, &count, versions[i], kl_xasprintf("linux/%s/%s", arches[a], names[k]), path,
+					 (long long)st.st_size, pid);
 			}
 			kl_strv_free(names);
 			free(dir);
@@ -160,13 +171,8 @@ kl_program_cache_list(const char *home, struct kl_cache_file **files, size_t *n)
 					free(path);
 					continue;
 				}
-				*files = kl_xrealloc(*files, (count + 1) * sizeof(**files));
-				(*files)[count].version = kl_xstrdup(versions[v]);
-				(*files)[count].name = kl_xasprintf("%s/%s", platforms[k], names[p]);
-				(*files)[count].path = path;
-				(*files)[count].size = (long long)st.st_size;
-				(*files)[count].partial_pid = 0;
-				count++;
+				add_file(files, &count, versions[v], kl_xasprintf("%s/%s", platforms[k], names[p]), path,
+					 (long long)st.st_size, 0);
 			}
 			kl_strv_free(platforms);
 			free(vdir);

@@ -60,7 +60,7 @@ BIN := $(BUILD)/kubelaunch
 UNIT_BIN := $(BUILD)/unit-tests
 
 .PHONY: all deps start test test-fast test-unit test-vm bench install clean docs check-docs
-.PHONY: testbench-e2e testbench-e2e-env test-conformance
+.PHONY: testbench-e2e testbench-e2e-env test-conformance test-istio
 
 all: $(BIN) kubelaunch
 
@@ -145,6 +145,11 @@ test-vm: deps all iso testbench
 # the bench; the host holds one such cluster at a time. Reports: build/conformance/.
 test-conformance: deps all testbench-e2e
 	@flock /run/kl-host-cluster.lock env KL_BIN=$(abspath $(BIN)) tests/run.sh conformance
+
+# Istio on a none-driver cluster from the bench's Istio images (tests/t/t0760-istio.sh;
+# docs/istio.md); not in `make test`: the images' cold build is long (docs/testbench.md).
+test-istio: deps all testbench-istio
+	@flock /run/kl-host-cluster.lock env KL_BIN=$(abspath $(BIN)) tests/run.sh istio
 
 # e2e.test and ginkgo, cached next to the bench (tests/testbench/e2e/build.sh); they take
 # their version stamp from the bench's Kubernetes build, not its addons.

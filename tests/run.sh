@@ -5,8 +5,8 @@
 #   "fast" runs the unit tests and the scripts that boot no VM and no cluster
 #   (those say "# slow" in their first lines, or are listed in SLOW below);
 #   "vm" runs only the clusters in VMs (VM below), "conformance" only Kubernetes'
-#   conformance tests (CONFORMANCE below); no other run includes those unless PATTERN
-#   names them.
+#   conformance tests (CONFORMANCE below), "istio" Istio on a none-driver cluster
+#   (ISTIO below); no other run includes those unless PATTERN names them.
 set -u
 cd "$(dirname "$0")/.."
 export KL_SRC=$PWD
@@ -19,6 +19,8 @@ SLOW="t0510 t0520 t0700 t0710 t0750 t3000 t5000 t5010"
 VM="t0730 t0731 t0815"
 # Kubernetes' own conformance tests on a none-driver cluster (`make test-conformance`).
 CONFORMANCE="t0740"
+# Istio on a none-driver cluster from the bench's Istio images (`make test-istio`).
+ISTIO="t0760"
 passed=0 failed=0 skipped=0
 
 tally() {
@@ -48,12 +50,12 @@ for t in tests/t/t[0-9]*.sh; do
 	id=$(basename "$t" | cut -c1-5)
 	if [ "$pattern" = fast ]; then
 		head -n 5 "$t" | grep -q '^# slow' && continue
-		case " $SLOW $VM $CONFORMANCE " in *" $id "*) continue ;; esac
+		case " $SLOW $VM $CONFORMANCE $ISTIO " in *" $id "*) continue ;; esac
 	elif [ "$pattern" = vm ]; then
 		case " $VM " in *" $id "*) ;; *) continue ;; esac
 	elif [ "$pattern" = conformance ]; then
 		case " $CONFORMANCE " in *" $id "*) ;; *) continue ;; esac
-	elif [ -z "$pattern" ] && case " $VM $CONFORMANCE " in *" $id "*) true ;; *) false ;; esac; then
+	elif [ -z "$pattern" ] && case " $VM $CONFORMANCE $ISTIO " in *" $id "*) true ;; *) false ;; esac; then
 		continue
 	else
 		case $t in *"$pattern"*) ;; *) continue ;; esac

@@ -90,6 +90,48 @@ int kl_cache_delete(const char *home, const char *version, long long *freed, str
 /* The versions with all three binaries cached, plus the default: "v1.37.2, v1.34.2". */
 char *kl_known_versions(const char *home, const char *arch);
 
+/* ---- programs that install addons (istioctl), from their release archives ---- */
+
+/* Istio 1.31.0 (31 August 2026) is the newest release: its commit, eed52eb, is the
+ * snapshot the test bench builds (docs/testbench.md). */
+#define KL_ISTIOCTL_VERSION "1.31.0"
+#define KL_ISTIO_RELEASE_URL "https://github.com/istio/istio/releases/download"
+
+/* A program as its project publishes it: <site>/<archive>, where the archive's path
+ * (with {version} and {arch}) is a .tar.gz holding the program at its top, and
+ * <archive>.sha256 beside it ("<hex>  <file name>"). */
+struct kl_program_kind {
+	const char *name;    /* "istioctl" */
+	const char *site;    /* KL_ISTIO_RELEASE_URL */
+	const char *archive; /* "{version}/istioctl-{version}-linux-{arch}.tar.gz" */
+};
+/* The programs kubelaunch fetches (istioctl), or NULL. */
+const struct kl_program_kind *kl_program_kind(const char *name);
+
+struct kl_program_opts {
+	const char *home;
+	const char *name;    /* a kl_program_kind's */
+	const char *version; /* letters, digits, '.', '-', '+', '_' */
+	const char *mirror;  /* a site with the official layout; NULL or "": the official site */
+	const char *arch;    /* NULL: amd64 */
+};
+
+/* The archive's URL and its checksum's: new strings. USAGE_VALUE for an unknown
+ * program or a version that cannot go into a URL. */
+int kl_program_urls(const struct kl_program_opts *o, char **archive_url, char **sha256_url, struct kl_err *err);
+/* The program from the cache (cache/programs/NAME/VERSION/linux-ARCH/NAME, checked by
+ * its stamp as the binaries are), else downloaded: the .sha256 first (404:
+ * INET_NOT_FOUND naming the version and the site), the archive verified against it
+ * (INET_CHECKSUM_MISMATCH), unpacked with the system tar, the program's own digest
+ * recorded. A site that cannot be reached or answers wrongly is INET_ADDON_PROGRAM,
+ * one line naming the URL and why. *path is a new string; *downloaded (may be NULL)
+ * says whether it was fetched now. */
+int kl_program_fetch(const struct kl_program_opts *o, char **path, int *downloaded, struct kl_err *err);
+
+/* The programs in the cache (cache/programs/NAME/VERSION/linux-ARCH/NAME): version, and
+ * name as "linux-amd64/istioctl". Free with kl_cache_files_free. */
+int kl_program_cache_list(const char *home, struct kl_cache_file **files, size_t *n);
+
 /* ---- image bundle (--image-bundle DIR) ---- */
 
 struct kl_bundle_archive {

@@ -204,6 +204,12 @@ int kl_kube_watch(struct kl_kube *k, const char *path, const char *label_selecto
 int kl_kube_wait_available(struct kl_kube *k, json_t *objs, const char *default_ns, kl_kube_progress_fn fn,
 			   void *arg, struct kl_err *err);
 
+/* Whether a workload as the API gives it is available (the test above). */
+int kl_kube_workload_available(json_t *workload);
+/* Wait until every object in `objs` is gone (404), e.g. a Namespace being deleted, up
+ * to the client's deadline: else K8S_WAIT_TIMEOUT naming the first one still there. */
+int kl_kube_wait_deleted(struct kl_kube *k, json_t *objs, const char *default_ns, struct kl_err *err);
+
 /* Why a workload (Deployment, DaemonSet, StatefulSet, or a Pod) is not ready, from
  * its pods: fills err and returns -1, always. Reasons and messages:
  *   SVC_IMAGE_PULL   "pod 'ns/p' cannot pull image 'ref': ErrImagePull: <message>"

@@ -7,6 +7,7 @@
  *   machines/NAME/              what the driver keeps of a machine (state.json, disk ...)
  *   certs/                      the CAs the profiles share
  *   cache/binaries/VERSION/linux/ARCH/, cache/iso/, cache/preload/KEY/ (preload.h)
+ *   cache/programs/NAME/VERSION/linux-ARCH/   an addon's program (istioctl; artifacts.h)
  *   logs/                       one file per run
  */
 #ifndef KL_LAYOUT_H
@@ -20,6 +21,7 @@
 #define KL_HOME_BINARIES KL_HOME_CACHE "/binaries"
 #define KL_HOME_ISO KL_HOME_CACHE "/iso"
 #define KL_HOME_PRELOAD KL_HOME_CACHE "/preload"
+#define KL_HOME_PROGRAMS KL_HOME_CACHE "/programs"
 #define KL_HOME_LOGS "logs"
 
 /* The file of settings in config/ and in a profile's directory. */

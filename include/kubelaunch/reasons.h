@@ -49,6 +49,8 @@
 	X(INET_UNREACHABLE, "INET_UNREACHABLE", 44,                                                      \
 	  "the server cannot be reached; for offline use pass --binary-mirror and --image-bundle")      \
 	X(INET_NOT_FOUND, "INET_NOT_FOUND", 45, "check the version and the mirror's layout")            \
+	X(INET_ADDON_PROGRAM, "INET_ADDON_PROGRAM", 46,                                                  \
+	  "the addon's program cannot be downloaded: give a mirror with the official layout, 'kubelaunch addons configure NAME mirror=URL'") \
 	X(DRIVER, "DRIVER_ERROR", 50, "run again with -v=2; try another --driver")                      \
 	X(DRIVER_MISMATCH, "DRIVER_MISMATCH", 51,                                                        \
 	  "delete the profile first ('kubelaunch delete -p NAME') or start with its existing driver")   \
@@ -87,6 +89,8 @@
 	X(K8S_API_NOT_FOUND, "K8S_API_NOT_FOUND", 109, "the object or kind does not exist on this cluster") \
 	X(SVC, "SVC_ERROR", 110, "look at 'kubelaunch logs'")                                           \
 	X(SVC_ADDON, "SVC_ADDON", 111, "see 'kubelaunch addons list'")                                  \
+	X(SVC_ADDON_PROGRAM, "SVC_ADDON_PROGRAM", 111,                                                   \
+	  "the program that installs the addon failed: its last lines are in the message, all of it in the run log (-v=2)") \
 	X(SVC_ADDON_UNKNOWN, "SVC_ADDON_UNKNOWN", 114, "see the addons there are: kubelaunch addons list") \
 	X(SVC_ADDON_USAGE, "SVC_ADDON_USAGE", 114,                                                       \
 	  "check the names and values: 'kubelaunch addons images NAME' and 'addons configure NAME' show what there is") \

@@ -136,4 +136,8 @@ void kl_settings_release(struct kl_settings *s);
 /* Set the saved settings' fields in a profile's config.json. */
 void kl_settings_save(const struct kl_settings *s, json_t *profile);
 
+/* This host's memory in MiB (0 when it cannot be read): the limit of --memory, and what
+ * the none driver's cluster has. */
+long long kl_host_memory_mib(void);
+
 #endif

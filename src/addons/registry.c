@@ -8,6 +8,7 @@
 
 #include "kubelaunch/addons.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 #include "kubelaunch/yaml.h"
@@ -87,8 +88,10 @@ parse_settings(struct kl_addon *a, yaml_document_t *doc, int seq, const char *fi
 		s->description = str_dup(doc, item, "description");
 		s->def = str_dup(doc, item, "default");
 		s->type = str_dup(doc, item, "type");
-		if (s->type && strcmp(s->type, "path") != 0 && strcmp(s->type, "ip") != 0)
-			return bad(err, file, doc, kl_yaml_map_get(doc, item, "type"), "a setting's type is path or ip");
+		if (s->type && strcmp(s->type, "path") != 0 && strcmp(s->type, "ip") != 0 && strcmp(s->type, "url") != 0 &&
+		    strcmp(s->type, "version") != 0)
+			return bad(err, file, doc, kl_yaml_map_get(doc, item, "type"),
+				   "a setting's type is path, ip, url or version");
 		if (s->def == NULL)
 			s->def = kl_xstrdup("");
 		if ((ch = kl_yaml_map_get(doc, item, "choices")) == 0)
@@ -107,6 +110,72 @@ parse_settings(struct kl_addon *a, yaml_document_t *doc, int seq, const char *fi
 			s->choice_text[k] = kl_xstrdup(val);
 		}
 	}
+	return 0;
+}
+
+/* The list of strings map[key] as a new NULL-terminated array (empty when absent). */
+static int
+str_list(yaml_document_t *doc, int map, const char *key, const char *file, char ***out, struct kl_err *err)
+{
+	int node = kl_yaml_map_get(doc, map, key);
+	size_t n = node ? kl_yaml_seq_len(doc, node) : 0;
+
+	*out = kl_xcalloc(n + 1, sizeof(char *));
+	if (node && !kl_yaml_is_seq(doc, node))
+		return bad(err, file, doc, node, "a program's words are a list of strings");
+	for (size_t i = 0; i < n; i++) {
+		const char *w = kl_yaml_node_str(doc, kl_yaml_seq_item(doc, node, i));
+
+		if (w == NULL)
+			return bad(err, file, doc, kl_yaml_seq_item(doc, node, i), "a program's word is a string");
+		(*out)[i] = kl_xstrdup(w);
+	}
+	return 0;
+}
+
+/* `program:` (an addon installed by a program) into a->program. */
+static int
+parse_program(struct kl_addon *a, yaml_document_t *doc, int node, const char *file, struct kl_err *err)
+{
+	struct kl_addon_program *p = kl_xcalloc(1, sizeof(*p));
+	json_t *objs = NULL;
+	int rc;
+
+	a->program = p;
+	if (!kl_yaml_is_map(doc, node) || !kl_yaml_node_str(doc, kl_yaml_map_get(doc, node, "name")) ||
+	    !kl_yaml_node_str(doc, kl_yaml_map_get(doc, node, "version")))
+		return bad(err, file, doc, node, "'program' is a mapping with the program's name and version");
+	p->name = str_dup(doc, node, "name");
+	p->version = str_dup(doc, node, "version");
+	p->mirror = str_dup(doc, node, "mirror");
+	if (str_list(doc, node, "install", file, &p->install, err) != 0 ||
+	    str_list(doc, node, "uninstall", file, &p->uninstall, err) != 0 ||
+	    str_list(doc, node, "available", file, &p->available, err) != 0 ||
+	    str_list(doc, node, "remove", file, &p->remove, err) != 0)
+		return -1;
+	if (p->install[0] == NULL || p->uninstall[0] == NULL)
+		return bad(err, file, doc, node, "a program addon lists its install and uninstall words");
+	rc = kl_addon_object_refs(file, p->available, &objs, err) == 0 &&
+	     kl_addon_object_refs(file, p->remove, &objs, err) == 0 ? 0 : -1;
+	json_decref(objs);
+	return rc;
+}
+
+/* `recommends:` (memory: MiB, cpus: N, source: whose advice). */
+static int
+parse_recommends(struct kl_addon *a, yaml_document_t *doc, int node, const char *file, struct kl_err *err)
+{
+	const char *mem = kl_yaml_node_str(doc, kl_yaml_map_get(doc, node, "memory"));
+	const char *cpus = kl_yaml_node_str(doc, kl_yaml_map_get(doc, node, "cpus"));
+	char *end = NULL;
+
+	if (!kl_yaml_is_map(doc, node))
+		return bad(err, file, doc, node, "'recommends' is a mapping of memory (MiB), cpus and source");
+	if (mem && ((a->recommends_memory_mib = strtoll(mem, &end, 10)) <= 0 || *end))
+		return bad(err, file, doc, kl_yaml_map_get(doc, node, "memory"), "recommends.memory is a number of MiB");
+	if (cpus && ((a->recommends_cpus = (int)strtol(cpus, &end, 10)) <= 0 || *end))
+		return bad(err, file, doc, kl_yaml_map_get(doc, node, "cpus"), "recommends.cpus is a number");
+	a->recommends_source = str_dup(doc, node, "source");
 	return 0;
 }
 
@@ -156,12 +225,22 @@ parse_addon(const char *file, const struct kl_strbuf *text, struct kl_addon *a, 
 			a->images[a->nimages++].ref = kl_xstrdup(v);
 		}
 	}
-	if ((node = kl_yaml_map_get(&doc, root, "manifests")) == 0 || !kl_yaml_is_seq(&doc, node)) {
+	if ((node = kl_yaml_map_get(&doc, root, "program")) != 0 && parse_program(a, &doc, node, file, err) != 0)
+		goto out;
+	if ((node = kl_yaml_map_get(&doc, root, "recommends")) != 0 && parse_recommends(a, &doc, node, file, err) != 0)
+		goto out;
+	node = kl_yaml_map_get(&doc, root, "manifests");
+	if (a->program && node == 0) {
+		a->manifests = kl_xcalloc(1, sizeof(char *));
+	} else if (node == 0 || !kl_yaml_is_seq(&doc, node)) {
 		bad(err, file, &doc, node ? node : root, "'manifests' lists the addon's manifest files");
 		goto out;
 	}
-	a->nmanifests = kl_yaml_seq_len(&doc, node);
-	a->manifests = kl_xcalloc(a->nmanifests + 1, sizeof(char *));
+	a->nmanifests = node ? kl_yaml_seq_len(&doc, node) : 0;
+	if (node) {
+		free(a->manifests);
+		a->manifests = kl_xcalloc(a->nmanifests + 1, sizeof(char *));
+	}
 	for (size_t i = 0; i < a->nmanifests; i++) {
 		const char *m = kl_yaml_node_str(&doc, kl_yaml_seq_item(&doc, node, i));
 
@@ -186,8 +265,25 @@ out:
 }
 
 static void
+program_release(struct kl_addon_program *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->version);
+	free(p->mirror);
+	kl_strv_free(p->install);
+	kl_strv_free(p->uninstall);
+	kl_strv_free(p->available);
+	kl_strv_free(p->remove);
+	free(p);
+}
+
+static void
 addon_release(struct kl_addon *a)
 {
+	program_release(a->program);
+	free(a->recommends_source);
 	free(a->name);
 	free(a->description);
 	free(a->maintainer);

@@ -13,6 +13,7 @@
 
 #include "kubelaunch/addons.h"
 #include "kubelaunch/json.h"
+#include "kubelaunch/strvec.h"
 #include "kubelaunch/xalloc.h"
 #include "kubelaunch/yaml.h"
 
@@ -155,9 +156,9 @@ lookup(struct render *r, const char *name, size_t line, char **out, struct kl_er
 }
 
 /* `in` with every ${name} replaced; `line` is the line of in's first character, for
- * messages. */
+ * messages. *got (may be NULL) counts the bytes the variables gave. */
 static int
-expand(struct render *r, const char *in, size_t line, char **out, struct kl_err *err)
+expand(struct render *r, const char *in, size_t line, char **out, size_t *got, struct kl_err *err)
 {
 	struct kl_strbuf sb = KL_STRBUF_INIT;
 	const char *p = in, *start;
@@ -182,6 +183,8 @@ expand(struct render *r, const char *in, size_t line, char **out, struct kl_err 
 			return -1;
 		}
 		kl_strbuf_addstr(&sb, val);
+		if (got)
+			*got += strlen(val);
 		free(val);
 		p = end + 1;
 	}
@@ -199,7 +202,7 @@ kl_addon_setting_value(const struct kl_addon_setting *s, const struct kl_addon_v
 
 	if (v)
 		return kl_xstrdup(v);
-	if (expand(&r, s->def, 1, &out, NULL) != 0)
+	if (expand(&r, s->def, 1, &out, NULL, NULL) != 0)
 		return kl_xstrdup("");
 	return out;
 }
@@ -229,10 +232,20 @@ kl_addon_setting_check(const struct kl_addon *a, const struct kl_addon_setting *
 		allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/";
 	else if (s->type && strcmp(s->type, "ip") == 0)
 		allowed = "0123456789abcdefABCDEF.:";
+	else if (s->type && strcmp(s->type, "version") == 0)
+		allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+";
+	else if (s->type && strcmp(s->type, "url") == 0)
+		allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-~:/?#[]@!$&'()*+,;=%";
 	if (allowed && (value[0] == '\0' || value[strspn(value, allowed)] != '\0' ||
-			(strcmp(s->type, "path") == 0 && value[0] != '/')))
+			(strcmp(s->type, "path") == 0 && value[0] != '/') ||
+			(strcmp(s->type, "version") == 0 && !isalnum((unsigned char)value[0])) ||
+			(strcmp(s->type, "url") == 0 && strncmp(value, "http://", 7) != 0 &&
+			 strncmp(value, "https://", 8) != 0 && strncmp(value, "file://", 7) != 0)))
 		return kl_err_set(err, KL_R_SVC_ADDON_USAGE, "setting '%s' of addon '%s' is '%s': give %s", s->name,
-				  a->name, value, strcmp(s->type, "path") == 0 ? "an absolute path" : "an IP address");
+				  a->name, value, strcmp(s->type, "path") == 0 ? "an absolute path" :
+				  strcmp(s->type, "ip") == 0 ? "an IP address" :
+				  strcmp(s->type, "version") == 0 ? "a version such as 1.31.0" :
+				  "an http://, https:// or file:// URL");
 	return 0;
 }
 
@@ -268,7 +281,7 @@ substitute(struct render *r, yaml_document_t *doc, struct kl_err *err)
 		if (n->type != YAML_SCALAR_NODE || strstr(text, "${") == NULL)
 			continue;
 		block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE || n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
-		if (expand(r, text, n->start_mark.line + 1 + (size_t)block, &val, err) != 0)
+		if (expand(r, text, n->start_mark.line + 1 + (size_t)block, &val, NULL, err) != 0)
 			return -1;
 		/* A setting, an override or the cluster's facts (a machine's record) that is not
 		 * UTF-8 cannot go into YAML (found by tests/fuzz/fuzz_addons.c). */
@@ -382,4 +395,100 @@ kl_addon_render(const struct kl_addon_set *set, const struct kl_addon *a, const 
 	}
 	kl_strbuf_release(&text);
 	return rc;
+}
+
+/* ---- program addons ---- */
+
+static char *
+addon_file(const struct kl_addon *a)
+{
+	return kl_xasprintf("addons/%s/addon.yaml", a->name);
+}
+
+int
+kl_addon_program_words(const struct kl_addon *a, char *const *words, const struct kl_addon_values *vals,
+		       struct kl_strvec *argv, struct kl_err *err)
+{
+	char *file = addon_file(a);
+	struct render r = { .a = a, .vals = vals, .file = file };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && words && words[i]; i++) {
+		size_t got = 0;
+		char *w = NULL;
+		int drop;
+
+		if ((rc = expand(&r, words[i], 1, &w, &got, err)) != 0)
+			break;
+		/* "--set=hub=${settings.hub}" with no hub: no flag at all. */
+		drop = strstr(words[i], "${") != NULL && got == 0;
+		if (!drop && !kl_utf8_valid(w, strlen(w)))
+			rc = kl_err_set(err, KL_R_SVC_ADDON_USAGE, "%s: a value given for '%s' is not UTF-8 text", file,
+					words[i]);
+		else if (!drop)
+			kl_strvec_push(argv, w);
+		free(w);
+	}
+	free(file);
+	return rc;
+}
+
+int
+kl_addon_program_text(const struct kl_addon *a, const char *text, const struct kl_addon_values *vals, char **out,
+		      struct kl_err *err)
+{
+	char *file = addon_file(a);
+	struct render r = { .a = a, .vals = vals, .file = file };
+	int rc = expand(&r, text ? text : "", 1, out, NULL, err);
+
+	free(file);
+	return rc;
+}
+
+int
+kl_addon_object_refs(const char *addon, char *const *refs, json_t **objs, struct kl_err *err)
+{
+	if (*objs == NULL)
+		*objs = json_array();
+	for (size_t i = 0; refs && refs[i]; i++) {
+		char api[128], kind[64], name[256], *slash;
+		json_t *meta;
+
+		if (sscanf(refs[i], "%127s %63s %255s", api, kind, name) != 3 || !isupper((unsigned char)kind[0]))
+			return kl_err_set(err, KL_R_SVC_ADDON_MANIFEST, "%s: '%s' is not 'apiVersion Kind [namespace/]name'",
+					  addon, refs[i]);
+		meta = json_object();
+		if ((slash = strchr(name, '/')) != NULL) {
+			*slash = '\0';
+			json_object_set_new(meta, "namespace", json_string(name));
+		}
+		json_object_set_new(meta, "name", json_string(slash ? slash + 1 : name));
+		json_array_append_new(*objs, json_pack("{s:s, s:s, s:o}", "apiVersion", api, "kind", kind, "metadata", meta));
+	}
+	return 0;
+}
+
+int
+kl_addon_short_of(const struct kl_addon *a, long long memory_mib, int cpus, int host, struct kl_strbuf *why)
+{
+	int mem_short = a->recommends_memory_mib > 0 && memory_mib < a->recommends_memory_mib;
+	int cpu_short = a->recommends_cpus > 0 && cpus < a->recommends_cpus;
+
+	if (!mem_short && !cpu_short)
+		return 0;
+	kl_strbuf_addf(why, "'%s' asks for %lld MiB of memory and %d CPUs%s%s%s; %s has ", a->name,
+		       a->recommends_memory_mib, a->recommends_cpus, a->recommends_source ? " (" : "",
+		       a->recommends_source ? a->recommends_source : "", a->recommends_source ? ")" : "",
+		       host ? "this host (the none driver)" : "the machine");
+	if (mem_short)
+		kl_strbuf_addf(why, "%lld MiB%s", memory_mib, cpu_short ? " and " : "");
+	if (cpu_short)
+		kl_strbuf_addf(why, "%d CPUs", cpus);
+	if (host)
+		kl_strbuf_addf(why, ": run it on a host with that much, or in a VM driver with --memory=%lld --cpus=%d",
+			       a->recommends_memory_mib, a->recommends_cpus);
+	else
+		kl_strbuf_addf(why, ": start with --memory=%lld --cpus=%d (a new profile, or after 'kubelaunch delete')",
+			       a->recommends_memory_mib, a->recommends_cpus);
+	return 1;
 }

@@ -42,9 +42,8 @@ canonical_version(const char *s)
 	return kl_xasprintf("v%d.%d.%d", v.major, v.minor, v.patch);
 }
 
-/* The URL without a trailing slash. */
-static char *
-url_join(const char *base, const char *rest)
+char *
+kl_url_join(const char *base, const char *rest)
 {
 	size_t n = strlen(base);
 
@@ -74,7 +73,7 @@ kl_k8s_version_resolve(const struct kl_artifacts_opts *o, const char *want, char
 			   "(known here: %s)", want, known);
 		goto out;
 	}
-	url = url_join(base_url(o), strcmp(want, "stable") == 0 ? "stable.txt" : "latest.txt");
+	url = kl_url_join(base_url(o), strcmp(want, "stable") == 0 ? "stable.txt" : "latest.txt");
 	dl.url = url;
 	dl.name = want;
 	dl.mem = &body;
@@ -117,10 +116,8 @@ stamp_text(const struct stat *st, const char *sha)
 }
 
 
-/* 1 when dir/name is a verified copy. A copy that changed is hashed again; one that
- * fails is deleted. */
-static int
-cached_ok(const char *dir, const char *name)
+int
+kl_dl_cached_ok(const char *dir, const char *name)
 {
 	char *path = kl_xasprintf("%s/%s", dir, name), *sumf = kl_xasprintf("%s/%s.sha256", dir, name);
 	char *stampf = kl_xasprintf("%s/.%s.verified", dir, name), *want_stamp = NULL;
@@ -165,7 +162,7 @@ kl_binaries_cached(const struct kl_artifacts_opts *o, const char *version)
 		return 0;
 	dir = cache_dir(o, v);
 	for (size_t i = 0; ok && i < KL_BINARY_COUNT; i++)
-		ok = cached_ok(dir, kl_binary_names[i]);
+		ok = kl_dl_cached_ok(dir, kl_binary_names[i]);
 	free(dir);
 	free(v);
 	return ok;
@@ -213,7 +210,7 @@ kl_k8s_version_check(const struct kl_artifacts_opts *o, const char *version, str
 		goto out;
 	}
 	rel = kl_xasprintf("%s/bin/linux/%s/kubeadm.sha256", v, arch(o));
-	url = url_join(base_url(o), rel);
+	url = kl_url_join(base_url(o), rel);
 	dl.url = url;
 	dl.name = "kubeadm.sha256";
 	dl.mem = &body;
@@ -235,9 +232,8 @@ out:
 	return rc;
 }
 
-/* After a verified download: the .sha256 beside, mode 0755, the stamp. */
-static int
-commit_file(const char *dir, const char *name, const char *sha, struct kl_err *err)
+int
+kl_dl_commit(const char *dir, const char *name, const char *sha, struct kl_err *err)
 {
 	char *path = kl_xasprintf("%s/%s", dir, name), *sumf = kl_xasprintf("%s/%s.sha256", dir, name);
 	char *stampf = kl_xasprintf("%s/.%s.verified", dir, name), *line = kl_xasprintf("%s  %s\n", sha, name);
@@ -292,10 +288,10 @@ kl_binaries_fetch(const struct kl_artifacts_opts *o, const char *version, struct
 		char *rel = kl_xasprintf("%s/bin/linux/%s/%s", out->version, arch(o), kl_binary_names[i]);
 
 		out->paths[i] = kl_xasprintf("%s/%s", out->dir, kl_binary_names[i]);
-		urls[i] = url_join(base_url(o), rel);
+		urls[i] = kl_url_join(base_url(o), rel);
 		sumurls[i] = kl_xasprintf("%s.sha256", urls[i]);
 		free(rel);
-		if (!cached_ok(out->dir, kl_binary_names[i]))
+		if (!kl_dl_cached_ok(out->dir, kl_binary_names[i]))
 			idx[n++] = i;
 	}
 	if (n == 0) {
@@ -342,7 +338,7 @@ kl_binaries_fetch(const struct kl_artifacts_opts *o, const char *version, struct
 	if (kl_download(dls, n, o->progress, o->progress_arg, err) != 0)
 		goto out;
 	for (size_t k = 0; k < n; k++)
-		if (commit_file(out->dir, kl_binary_names[idx[k]], shas[idx[k]], err) != 0)
+		if (kl_dl_commit(out->dir, kl_binary_names[idx[k]], shas[idx[k]], err) != 0)
 			goto out;
 	out->downloaded = (int)n;
 	rc = 0;

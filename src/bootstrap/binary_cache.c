@@ -56,6 +56,22 @@ version_newer_first(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* Append an entry to *files (name and path are taken over). */
+static void
+add_file(struct kl_cache_file **files, size_t *count, const char *version, char *name, char *path, long long size,
+	 int partial_pid)
+{
+	struct kl_cache_file *f;
+
+	*files = kl_xrealloc(*files, (*count + 1) * sizeof(**files));
+	f = &(*files)[(*count)++];
+	f->version = kl_xstrdup(version);
+	f->name = name;
+	f->path = path;
+	f->size = size;
+	f->partial_pid = partial_pid;
+}
+
 int
 kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct kl_err *err)
 {
@@ -88,13 +104,8 @@ kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, struct 
 					free(path);
 					continue;
 				}
-				*files = kl_xrealloc(*files, (count + 1) * sizeof(**files));
-				(*files)[count].version = kl_xstrdup(versions[i]);
-				(*files)[count].name = kl_xasprintf("linux/%s/%s", arches[a], names[k]);
-				(*files)[count].path = path;
-				(*files)[count].size = (long long)st.st_size;
-				(*files)[count].partial_pid = pid;
-				count++;
+				add_file(files, &count, versions[i], kl_xasprintf("linux/%s/%s", arches[a], names[k]), path,
+					 (long long)st.st_size, pid);
 			}
 			kl_strv_free(names);
 			free(dir);
@@ -134,6 +145,45 @@ kl_cache_clean(const char *home, long long *bytes)
 	free(iso);
 	free(root);
 	return removed;
+}
+
+int
+kl_program_cache_list(const char *home, struct kl_cache_file **files, size_t *n)
+{
+	char *root = kl_home_path(home, KL_HOME_PROGRAMS, NULL);
+	char **names = list_dir(root, "*");
+	size_t count = 0;
+
+	*files = NULL;
+	for (size_t p = 0; names[p]; p++) {
+		char *pdir = kl_xasprintf("%s/%s", root, names[p]);
+		char **versions = list_dir(pdir, "*");
+
+		for (size_t v = 0; versions[v]; v++) {
+			char *vdir = kl_xasprintf("%s/%s", pdir, versions[v]);
+			char **platforms = list_dir(vdir, "linux-*");
+
+			for (size_t k = 0; platforms[k]; k++) {
+				char *path = kl_xasprintf("%s/%s/%s", vdir, platforms[k], names[p]);
+				struct stat st;
+
+				if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+					free(path);
+					continue;
+				}
+				add_file(files, &count, versions[v], kl_xasprintf("%s/%s", platforms[k], names[p]), path,
+					 (long long)st.st_size, 0);
+			}
+			kl_strv_free(platforms);
+			free(vdir);
+		}
+		kl_strv_free(versions);
+		free(pdir);
+	}
+	kl_strv_free(names);
+	free(root);
+	*n = count;
+	return 0;
 }
 
 void

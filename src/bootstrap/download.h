@@ -37,6 +37,16 @@ typedef void (*kl_dl_progress_fn)(void *arg, const char *name, curl_off_t now, c
  * HTTPS_PROXY, no_proxy/NO_PROXY); TLS is always verified. */
 int kl_download(struct kl_dl *items, size_t n, kl_dl_progress_fn progress, void *arg, struct kl_err *err);
 
+/* base + "/" + rest, base's trailing slashes dropped: a new string. */
+char *kl_url_join(const char *base, const char *rest);
+/* The cache's files: DIR/NAME, DIR/NAME.sha256 (its digest) and DIR/.NAME.verified (a
+ * stamp of its size, mtime and inode when the digest was checked). 1 when DIR/NAME is
+ * a verified copy: a copy that changed since is hashed again, one that fails deleted. */
+int kl_dl_cached_ok(const char *dir, const char *name);
+/* After a verified download into DIR/NAME: mode 0755, NAME.sha256 holding `sha`, the
+ * stamp. On failure DIR/NAME is removed (no file without its checksum). */
+int kl_dl_commit(const char *dir, const char *name, const char *sha, struct kl_err *err);
+
 /* kl_sha256_file and friends: include/kubelaunch/hash.h. */
 
 #endif

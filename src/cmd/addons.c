@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "kubelaunch/addons.h"
+#include "kubelaunch/artifacts.h"
 #include "kubelaunch/clock.h"
 #include "kubelaunch/cluster.h"
 #include "kubelaunch/cmd.h"
 #include "kubelaunch/fs.h"
 #include "kubelaunch/home.h"
 #include "kubelaunch/kube.h"
+#include "kubelaunch/kubeconfig.h"
 #include "kubelaunch/out.h"
 #include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
@@ -89,6 +91,31 @@ kl_cmd_addons_resolve(const struct kl_addon_set *set, const char *const *names, 
 	return 0;
 }
 
+/* ${cluster.*}: hostIP, and for program addons the kubeconfig (NULL: the one kubelaunch
+ * writes) and its context ("": the file's current one). */
+static json_t *
+facts_new(const char *host, const char *kubeconfig, const char *context)
+{
+	char *ours = NULL;
+	json_t *j;
+
+	if (kubeconfig == NULL && kl_kubeconfig_path(&ours, NULL) != 0)
+		ours = kl_xstrdup("");
+	j = json_pack("{s:s, s:s, s:s}", "hostIP", host, "kubeconfig", kubeconfig ? kubeconfig : ours, "context", context);
+	free(ours);
+	return j;
+}
+
+/* kl_addons_run's fetch: a program addon's program (istioctl) into the home's cache. */
+static int
+fetch_program(void *arg, const char *program, const char *version, const char *mirror, char **path,
+	      struct kl_err *err)
+{
+	struct kl_program_opts o = { .home = arg, .name = program, .version = version, .mirror = mirror };
+
+	return kl_program_fetch(&o, path, NULL, err);
+}
+
 json_t *
 kl_cmd_addons_facts(struct kl_cluster *c)
 {
@@ -106,7 +133,7 @@ kl_cmd_addons_facts(struct kl_cluster *c)
 		snprintf(host, sizeof(host), "%s", node_ip);
 		snprintf(strrchr(host, '.'), sizeof(host) - (size_t)(strrchr(host, '.') - host), ".1");
 	}
-	return json_pack("{s:s}", "hostIP", host);
+	return facts_new(host, NULL, c->profile.name);
 }
 
 /* Where the host reaches what an addon serves on the node's host ports (ingress 80
@@ -241,6 +268,9 @@ images(struct kl_ctx *ctx, const struct kl_addon_set *set, struct kl_err *err)
 	if (ctx->output == KL_OUTPUT_JSON) {
 		json_dumpf(doc, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 		putchar('\n');
+	} else if (a->nimages == 0 && a->program) {
+		printf("addon '%s' is installed by %s, which chooses its images (see 'kubelaunch addons configure %s')\n",
+		       a->name, a->program->name, a->name);
 	} else if (a->nimages == 0) {
 		printf("addon '%s' runs no images of its own\n", a->name);
 	}
@@ -267,7 +297,8 @@ apply(struct kl_ctx *ctx, struct kl_kube *kube, json_t *cfg, json_t *cluster, co
       const struct kl_addon **addons, size_t n, int on, struct kl_err *err)
 {
 	struct kl_addons_run r = { .set = set, .kube = kube, .cfg = cfg, .cluster = cluster,
-				   .wait = !kl_args_bool(&ctx->args, "no-wait"), .out = ctx->out };
+				   .wait = !kl_args_bool(&ctx->args, "no-wait"), .out = ctx->out,
+				   .fetch = fetch_program, .fetch_arg = (void *)ctx->home };
 	int rc = 0;
 
 	if (on)
@@ -313,7 +344,7 @@ change_kubeconfig(struct kl_ctx *ctx, const struct kl_addon_set *set, const stru
 	}
 	kl_kube_set_deadline(k, kl_now_ms() + wait_timeout(ctx));
 	sscanf(kl_kube_server(k), "https://%63[0-9.]", host);
-	facts = json_pack("{s:s}", "hostIP", host);
+	facts = facts_new(host, kl_args_str(&ctx->args, "kubeconfig", ""), "");
 	for (size_t i = 0; i < n; i++)
 		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
 	rc = apply(ctx, k, cfg, facts, set, addons, n, on, err);
@@ -338,15 +369,22 @@ print_rendered(struct kl_ctx *ctx, const struct kl_addon_set *set, const struct 
 		facts = kl_cmd_addons_facts(&c);
 	} else {
 		cfg = json_object();
-		facts = json_pack("{s:s}", "hostIP", "127.0.0.1");
+		facts = facts_new("127.0.0.1", NULL, ctx->profile);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct kl_strbuf yaml = KL_STRBUF_INIT;
 
 		kl_addons_remember(cfg, addons[i], (const char *const *)imgs, (const char *const *)regs);
-		rc = kl_addons_render_profile(set, addons[i], cfg, facts, &yaml, err);
-		if (rc == 0)
-			printf("---\n# addon: %s\n%s", addons[i]->name, yaml.buf);
+		if (addons[i]->program) {
+			/* What it would run; the objects are the program's to make. */
+			rc = kl_addons_invocation(cfg, facts, addons[i], 1, &yaml, err);
+			if (rc == 0)
+				printf("---\n# addon: %s\n# runs: %s\n", addons[i]->name, yaml.buf);
+		} else {
+			rc = kl_addons_render_profile(set, addons[i], cfg, facts, &yaml, err);
+			if (rc == 0)
+				printf("---\n# addon: %s\n%s", addons[i]->name, yaml.buf);
+		}
 		kl_strbuf_release(&yaml);
 	}
 	kl_cluster_release(&c);
@@ -521,7 +559,8 @@ kl_cmd_addons_start(void *arg, struct kl_cluster *c, struct kl_err *err)
 	struct kl_cmd_addons_start *s = arg;
 	struct kl_addon_set set;
 	const struct kl_addon **named = NULL, **on, *dns;
-	struct kl_addons_run r = { .set = &set, .cfg = c->profile.cfg, .out = s->out };
+	struct kl_addons_run r = { .set = &set, .cfg = c->profile.cfg, .out = s->out, .fetch = fetch_program,
+				   .fetch_arg = (void *)c->home };
 	size_t n = 0, non = 0;
 	int rc = -1;
 

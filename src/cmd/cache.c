@@ -43,10 +43,10 @@ human(long long bytes, char *buf, size_t len)
 static int
 list(struct kl_ctx *ctx, struct kl_err *err)
 {
-	struct kl_cache_file *files = NULL;
+	struct kl_cache_file *files = NULL, *progs = NULL;
 	struct kl_preload_entry *pre = NULL;
 	long long total = 0;
-	size_t n = 0, npre = 0;
+	size_t n = 0, npre = 0, nprogs = 0;
 	char size[32];
 
 	long long stale_bytes = 0;
@@ -59,8 +59,11 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 	}
 	if (kl_cache_list(ctx->home, &files, &n, err) != 0 || kl_preload_list(ctx->home, &pre, &npre, err) != 0)
 		return -1;
+	kl_program_cache_list(ctx->home, &progs, &nprogs);
 	for (size_t i = 0; i < n; i++)
 		total += files[i].size;
+	for (size_t i = 0; i < nprogs; i++)
+		total += progs[i].size;
 	for (size_t i = 0; i < npre; i++)
 		total += pre[i].bytes;
 	if (ctx->output == KL_OUTPUT_JSON) {
@@ -77,11 +80,18 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 			json_array_append_new(parr, json_pack("{s:s, s:s, s:i, s:i, s:I}", "key", pre[i].key, "path",
 							      pre[i].path, "archives", pre[i].archives, "disks",
 							      pre[i].disks, "size", (json_int_t)pre[i].bytes));
-		doc = json_pack("{s:o, s:o, s:I}", "files", arr, "preload", parr, "total", (json_int_t)total);
+		json_t *prarr = json_array();
+
+		for (size_t i = 0; i < nprogs; i++)
+			json_array_append_new(prarr, json_pack("{s:s, s:s, s:s, s:I}", "version", progs[i].version, "name",
+							       progs[i].name, "path", progs[i].path, "size",
+							       (json_int_t)progs[i].size));
+		doc = json_pack("{s:o, s:o, s:o, s:I}", "files", arr, "programs", prarr, "preload", parr, "total",
+				(json_int_t)total);
 		json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(doc);
-	} else if (n == 0 && npre == 0) {
+	} else if (n == 0 && npre == 0 && nprogs == 0) {
 		kl_out_info(ctx->out, "the cache is empty; 'kubelaunch cache fetch' or 'kubelaunch start' fills it");
 	} else {
 		printf("%-10s %-24s %10s\n", "VERSION", "FILE", "SIZE");
@@ -93,17 +103,22 @@ list(struct kl_ctx *ctx, struct kl_err *err)
 			else
 				printf("%-10s %-24s %10s\n", files[i].version, files[i].name, size);
 		}
+		for (size_t i = 0; i < nprogs; i++) {
+			human(progs[i].size, size, sizeof(size));
+			printf("%-10s %-24s %10s  (an addon's program)\n", progs[i].version, progs[i].name, size);
+		}
 		for (size_t i = 0; i < npre; i++) {
 			human(pre[i].bytes, size, sizeof(size));
 			printf("%-10s %-24s %10s  (%d images, %d disk image%s)\n", "preload", pre[i].key, size,
 			       pre[i].archives, pre[i].disks, pre[i].disks == 1 ? "" : "s");
 		}
 		human(total, size, sizeof(size));
-		printf("total: %zu file%s, %zu preload%s, %s in %s/" KL_HOME_CACHE "\n", n, n == 1 ? "" : "s", npre,
-		       npre == 1 ? "" : "s", size, ctx->home);
+		printf("total: %zu file%s, %zu preload%s, %s in %s/" KL_HOME_CACHE "\n", n + nprogs,
+		       n + nprogs == 1 ? "" : "s", npre, npre == 1 ? "" : "s", size, ctx->home);
 	}
 	kl_preload_entries_free(pre, npre);
 	kl_cache_files_free(files, n);
+	kl_cache_files_free(progs, nprogs);
 	return 0;
 }
 

@@ -80,8 +80,8 @@ check_cpus(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, cha
 	return 0;
 }
 
-static long long
-host_memory_mib(void)
+long long
+kl_host_memory_mib(void)
 {
 	struct sysinfo si;
 
@@ -91,7 +91,7 @@ host_memory_mib(void)
 static int
 check_memory(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, char *w, size_t n)
 {
-	long long host = host_memory_mib();
+	long long host = kl_host_memory_mib();
 	char have[32];
 
 	(void)env;
@@ -107,7 +107,7 @@ check_memory(json_t **v, const struct kl_set_env *env, enum kl_reason *reason, c
 static json_t *
 default_memory(void)
 {
-	long long mib = host_memory_mib() / 4;
+	long long mib = kl_host_memory_mib() / 4;
 
 	return json_integer(mib < 2048 ? 2048 : mib > 6144 ? 6144 : mib);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -147,6 +148,35 @@ check_addons(struct kl_ctx *ctx, struct kl_err *err)
 	return rc;
 }
 
+/* One warning per addon named with --addons whose project asks for more memory or
+ * CPUs than the machine gets (istio: Istio's guide for minikube); the none driver's
+ * machine is this host. */
+static void
+warn_recommends(struct kl_ctx *ctx, const struct kl_driver_ops *d, const struct kl_settings *set)
+{
+	struct kl_addon_set addons;
+	char **names = NULL;
+	int host = (d->caps & KL_CAP_HOST) != 0;
+	long long mem = host ? kl_host_memory_mib() : set->memory_mib;
+	int cpus = host ? (int)sysconf(_SC_NPROCESSORS_ONLN) : set->cpus;
+	struct kl_err ignored;
+
+	if (kl_args_list(&ctx->args, "addons", &names) == 0 || kl_addons_load(&addons, &ignored) != 0) {
+		kl_strv_free(names);
+		return;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		const struct kl_addon *a = kl_addons_find(&addons, names[i]);
+		struct kl_strbuf why = KL_STRBUF_INIT;
+
+		if (a && kl_addon_short_of(a, mem, cpus, host, &why))
+			kl_out_warn(ctx->out, "%s", why.buf);
+		kl_strbuf_release(&why);
+	}
+	kl_addons_release(&addons);
+	kl_strv_free(names);
+}
+
 /* Every flag's value, before anything is created. */
 static int
 check(struct kl_ctx *ctx, struct kl_err *err)
@@ -262,6 +292,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 		goto out;
 	if ((d = choose_driver(ctx, old.cfg, set.driver, err)) == NULL)
 		goto out;
+	warn_recommends(ctx, d, &set);
 	/* The profile keeps what it had and records the saved settings. */
 	settings = old.cfg ? json_deep_copy(old.cfg) : json_object();
 	kl_settings_save(&set, settings);

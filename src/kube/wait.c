@@ -48,6 +48,58 @@ available(json_t *w, long long *ready, long long *want)
 }
 
 int
+kl_kube_workload_available(json_t *w)
+{
+	long long ready = 0, want = 0;
+
+	return is_workload(w) && available(w, &ready, &want);
+}
+
+int
+kl_kube_wait_deleted(struct kl_kube *k, json_t *objs, const char *default_ns, struct kl_err *err)
+{
+	long long deadline = kl_kube_request_deadline(k), t0 = kl_now_ms();
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o) {
+		char *path = NULL;
+
+		if (kl_kube_object_path(k, o, default_ns, &path, NULL, err) != 0)
+			return -1;
+		for (;;) {
+			json_t *cur = NULL;
+			struct kl_err gerr;
+
+			if (kl_kube_get(k, path, &cur, &gerr) != 0) {
+				if (gerr.reason == KL_R_K8S_API_NOT_FOUND)
+					break;
+				*err = gerr;
+				free(path);
+				return -1;
+			}
+			json_decref(cur);
+			if (kl_now_ms() + POLL_MS >= deadline) {
+				char *name = kl_kube_object_name(o);
+
+				kl_err_set(err, KL_R_K8S_WAIT, "%s is still there %.0f s after its deletion (its finalizers "
+					   "have not run)", name, (kl_now_ms() - t0) / 1000.0);
+				free(name);
+				free(path);
+				return -1;
+			}
+			if (kl_kube_sleep(k, POLL_MS, err) != 0) {
+				free(path);
+				return -1;
+			}
+		}
+		free(path);
+	}
+	kl_debug("kube: %zu objects gone in %lld ms", json_array_size(objs), kl_now_ms() - t0);
+	return 0;
+}
+
+int
 kl_kube_wait_available(struct kl_kube *k, json_t *objs, const char *default_ns, kl_kube_progress_fn fn, void *arg,
 		       struct kl_err *err)
 {

@@ -17,7 +17,7 @@ test_expect_success 'list: every addon, sorted, with its status and maintainer' 
 	kubelaunch -p dev addons list >out &&
 	head -n 1 out | grep -q "^| ADDON NAME *| PROFILE *| STATUS *| MAINTAINER *|$" &&
 	sed -n "3,\$p" out | cut -d"|" -f2 | tr -d " " >names &&
-	printf "%s\n" dashboard default-storageclass dns headlamp ingress metrics-server registry storage-provisioner >expect &&
+	printf "%s\n" dashboard default-storageclass dns headlamp ingress istio metrics-server registry storage-provisioner >expect &&
 	test_cmp expect names &&
 	grep -q "^| dns  *| dev  *| enabled " out &&
 	grep -q "^| ingress  *| dev  *| disabled " out
@@ -27,7 +27,7 @@ test_expect_success 'list -o json: {"name": {"Profile", "Status"}}' '
 	kubelaunch -p dev addons list -o json >out.json &&
 	jq -e ".dns.Status == \"enabled\" and .\"storage-provisioner\".Status == \"enabled\" and
 		.\"default-storageclass\".Status == \"enabled\" and .dashboard.Status == \"disabled\" and
-		.ingress.Profile == \"dev\" and (keys | length) == 8" out.json
+		.ingress.Profile == \"dev\" and .istio.Status == \"disabled\" and (keys | length) == 9" out.json
 '
 
 # Wall time on this shared machine follows its load (8 builds on 2 cores): the CPU

@@ -13,7 +13,8 @@
 static json_t *
 cluster_facts(void)
 {
-	return json_pack("{s:s}", "hostIP", "192.168.39.1");
+	return json_pack("{s:s, s:s, s:s}", "hostIP", "192.168.39.1", "kubeconfig", "/home/u/.kube/config", "context",
+			 "dev");
 }
 
 /* Every document of `yaml`: parsed by libyaml, labelled, and its images in `images`
@@ -62,7 +63,7 @@ parse_back(const char *yaml, const char *addon, struct kl_strbuf *images)
 
 KL_TEST(addons_builtin_set)
 {
-	static const char *const want[] = { "dashboard", "default-storageclass", "dns", "headlamp", "ingress",
+	static const char *const want[] = { "dashboard", "default-storageclass", "dns", "headlamp", "ingress", "istio",
 					    "metrics-server", "registry", "storage-provisioner" };
 	struct kl_addon_set set;
 	struct kl_err err;
@@ -76,6 +77,9 @@ KL_TEST(addons_builtin_set)
 	CHECK(kl_addons_find(&set, "storage-provisioner")->default_on);
 	CHECK(kl_addons_find(&set, "default-storageclass")->default_on);
 	CHECK(!kl_addons_find(&set, "ingress")->default_on);
+	CHECK(!kl_addons_find(&set, "istio")->default_on);
+	CHECK(kl_addons_find(&set, "istio")->program != NULL);
+	CHECK(kl_addons_find(&set, "dns")->program == NULL);
 	kl_addons_release(&set);
 }
 
@@ -96,6 +100,10 @@ KL_TEST(addons_goldens_parse_back)
 		struct kl_strbuf yaml = KL_STRBUF_INIT, images = KL_STRBUF_INIT;
 		char *golden = kl_xasprintf("addons/%s.yaml", a->name);
 
+		if (a->program) { /* its golden is its invocation: addons_program_invocation */
+			free(golden);
+			continue;
+		}
 		if (kl_addon_render(&set, a, &vals, &yaml, &err) != 0) {
 			kl_unit_fail(__FILE__, __LINE__, "%s: %s", a->name, err.msg);
 		} else {
@@ -335,4 +343,133 @@ KL_TEST(addons_profile_bookkeeping)
 	json_decref(cfg);
 	json_decref(facts);
 	kl_addons_release(&set);
+}
+
+/* The istio addon's invocations (goldens: tests/golden/addons/istio-*.txt) with the
+ * defaults and with every setting the test bench uses; an unset setting adds no
+ * word; what the addon waits for and removes. */
+KL_TEST(addons_program_invocation)
+{
+	struct kl_addon_set set;
+	struct kl_strbuf text = KL_STRBUF_INIT;
+	struct kl_err err;
+	json_t *cfg = json_object(), *facts = cluster_facts(), *objs = NULL;
+	const struct kl_addon *a;
+
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	if (kl_addons_load(&set, &err) != 0) {
+		kl_unit_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	a = kl_addons_find(&set, "istio");
+	CHECK_INT(kl_addons_invocation(cfg, facts, a, 1, &text, &err), 0);
+	kl_strbuf_addstr(&text, "\n");
+	kl_unit_golden("addons/istio-install.txt", text.buf);
+	CHECK(strstr(text.buf, "--set=hub") == NULL && strstr(text.buf, "--set=tag") == NULL);
+	CHECK(strstr(text.buf, "ingressGateways") == NULL);
+	CHECK(strstr(text.buf, "istioctl 1.31.0 from https://github.com/istio/istio/releases/download: install -y ") == text.buf);
+	kl_strbuf_reset(&text);
+	json_object_set_new(cfg, "AddonSettings",
+			    json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "istio", "version", "1.31-dev", "mirror",
+				      "http://127.0.0.1:8000", "hub", "kubelaunch.test/istio", "tag", "1.31-dev",
+				      "ingress-gateway", "off", "profile", "minimal"));
+	CHECK_INT(kl_addons_invocation(cfg, facts, a, 1, &text, &err), 0);
+	kl_strbuf_addstr(&text, "\n");
+	kl_unit_golden("addons/istio-install-bench.txt", text.buf);
+	CHECK(strstr(text.buf, " --set=components.ingressGateways[0].enabled=false") != NULL);
+	kl_strbuf_reset(&text);
+	CHECK_INT(kl_addons_invocation(cfg, facts, a, 0, &text, &err), 0);
+	kl_strbuf_addstr(&text, "\n");
+	kl_unit_golden("addons/istio-uninstall.txt", text.buf);
+	kl_strbuf_reset(&text);
+	/* Through --kubeconfig FILE: no context word at all. */
+	json_object_set_new(facts, "context", json_string(""));
+	CHECK_INT(kl_addons_invocation(cfg, facts, a, 0, &text, &err), 0);
+	CHECK(strstr(text.buf, "--context") == NULL);
+	kl_strbuf_reset(&text);
+	/* A setting the addon rejects. */
+	json_object_set_new(json_object_get(json_object_get(cfg, "AddonSettings"), "istio"), "profile",
+			    json_string("everything"));
+	CHECK_INT(kl_addons_invocation(cfg, facts, a, 1, &text, &err), -1);
+	CHECK_INT(err.reason, KL_R_SVC_ADDON_USAGE);
+	CHECK(strstr(err.msg, "setting 'profile' of addon 'istio' is 'everything': use default or demo") != NULL);
+	CHECK_INT(kl_addons_invocation(cfg, facts, kl_addons_find(&set, "dns"), 1, &text, &err), -1);
+	CHECK_INT(kl_addon_object_refs("istio", a->program->available, &objs, &err), 0);
+	CHECK_INT(kl_addon_object_refs("istio", a->program->remove, &objs, &err), 0);
+	{
+		char *dump = json_dumps(objs, JSON_COMPACT | JSON_SORT_KEYS);
+
+		CHECK_STR(dump, "[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"istiod\","
+				"\"namespace\":\"istio-system\"}},{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+				"{\"name\":\"istio-system\"}}]");
+		free(dump);
+	}
+	kl_strbuf_release(&text);
+	json_decref(objs);
+	json_decref(cfg);
+	json_decref(facts);
+	kl_addons_release(&set);
+}
+
+/* program: and recommends: in an addon.yaml of one's own; what is wrong names the
+ * file and line; object references; the setting types url and version. */
+KL_TEST(addons_program_addon_yaml)
+{
+	static char *const refs_bad[] = { "Deployment istiod", NULL };
+	static char *const refs_ok[] = { "v1 ConfigMap a/b", "v1 Namespace c", NULL };
+	char *dir = kl_xasprintf("%s/addons-prog", kl_unit_tmpdir()), *want;
+	struct kl_addon_set set;
+	struct kl_err err;
+	json_t *objs = NULL;
+	const struct kl_addon *a;
+
+	write_addon(dir, "tool", "name: tool\nrecommends: {memory: 8192, cpus: 4, source: the guide}\n"
+		    "program:\n  name: istioctl\n  version: ${settings.v}\n  install: [install, '--x=${settings.x}']\n"
+		    "  uninstall: [uninstall]\nsettings:\n  - {name: v, default: '1.0', type: version}\n"
+		    "  - {name: x, default: ''}\n  - {name: site, default: 'https://x.test', type: url}\n",
+		    "unused: true\n");
+	setenv("KUBELAUNCH_ADDONS_DIR", dir, 1);
+	CHECK_INT(kl_addons_load(&set, &err), 0);
+	a = kl_addons_find(&set, "tool");
+	CHECK(a && a->program && a->nmanifests == 0);
+	if (a) {
+		struct kl_strbuf why = KL_STRBUF_INIT;
+
+		CHECK_INT(a->recommends_memory_mib, 8192);
+		CHECK_INT(a->recommends_cpus, 4);
+		CHECK_INT(kl_addon_short_of(a, 8192, 4, 0, &why), 0);
+		CHECK_INT(kl_addon_short_of(a, 4096, 2, 0, &why), 1);
+		CHECK_STR(why.buf, "'tool' asks for 8192 MiB of memory and 4 CPUs (the guide); the machine has 4096 MiB "
+				   "and 2 CPUs: start with --memory=8192 --cpus=4 (a new profile, or after 'kubelaunch delete')");
+		kl_strbuf_reset(&why);
+		CHECK_INT(kl_addon_short_of(a, 24000, 2, 1, &why), 1);
+		CHECK(strstr(why.buf, "this host (the none driver) has 2 CPUs: ") != NULL);
+		CHECK(strstr(why.buf, "--memory=8192 --cpus=4") != NULL);
+		kl_strbuf_release(&why);
+		CHECK_INT(kl_addon_setting_check(a, kl_addon_setting(a, "v"), "1.31-dev", &err), 0);
+		CHECK_INT(kl_addon_setting_check(a, kl_addon_setting(a, "v"), "../1", &err), -1);
+		CHECK(strstr(err.msg, "give a version such as 1.31.0") != NULL);
+		CHECK_INT(kl_addon_setting_check(a, kl_addon_setting(a, "site"), "http://127.0.0.1:8000/r", &err), 0);
+		CHECK_INT(kl_addon_setting_check(a, kl_addon_setting(a, "site"), "ftp://x", &err), -1);
+		CHECK_INT(kl_addon_setting_check(a, kl_addon_setting(a, "site"), "http://a b", &err), -1);
+		CHECK_INT(err.reason, KL_R_SVC_ADDON_USAGE);
+	}
+	kl_addons_release(&set);
+	write_addon(dir, "tool", "name: tool\nprogram:\n  name: istioctl\n  version: '1'\n  install: [install]\n",
+		    "unused: true\n");
+	CHECK_INT(kl_addons_load(&set, &err), -1);
+	want = kl_xasprintf("tool/addon.yaml:3: a program addon lists its install and uninstall words");
+	CHECK_STR(err.msg, want);
+	free(want);
+	write_addon(dir, "tool", "name: tool\nprogram:\n  name: istioctl\n  version: '1'\n  install: [i]\n"
+		    "  uninstall: [u]\n  available: [Deployment x]\n", "unused: true\n");
+	CHECK_INT(kl_addons_load(&set, &err), -1);
+	CHECK_INT(err.reason, KL_R_SVC_ADDON_MANIFEST);
+	CHECK(strstr(err.msg, "'Deployment x' is not 'apiVersion Kind [namespace/]name'") != NULL);
+	unsetenv("KUBELAUNCH_ADDONS_DIR");
+	CHECK_INT(kl_addon_object_refs("t", refs_bad, &objs, &err), -1);
+	CHECK_INT(kl_addon_object_refs("t", refs_ok, &objs, &err), 0);
+	CHECK_INT(json_array_size(objs), 2);
+	json_decref(objs);
+	free(dir);
 }

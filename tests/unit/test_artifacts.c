@@ -6,6 +6,8 @@
 
 #include "kubelaunch/artifacts.h"
 #include "kubelaunch/fs.h"
+#include "kubelaunch/hash.h"
+#include "kubelaunch/runner.h"
 #include "kubelaunch/xalloc.h"
 #include "unit.h"
 
@@ -144,4 +146,115 @@ KL_TEST(artifacts_image_bundle_scan)
 	CHECK(strstr(err.msg, "empty") != NULL);
 	free(dir);
 	free(empty);
+}
+
+/* A program from a mirror with Istio's layout (file://; the HTTP path and an
+ * unreachable site are in t0760 and below): the .sha256 first, the archive verified,
+ * unpacked with the system tar, cached; a wrong digest leaves nothing; a version the
+ * mirror lacks is INET_NOT_FOUND; a site that refuses is INET_ADDON_PROGRAM. */
+KL_TEST(artifacts_program_from_mirror)
+{
+	char *home = kl_xasprintf("%s/prog-home", kl_unit_tmpdir()), *site = kl_xasprintf("%s/prog-site", kl_unit_tmpdir());
+	char *src = kl_xasprintf("%s/prog-src", kl_unit_tmpdir()), *ver = kl_xasprintf("%s/9.9.9", site);
+	char *tgz = kl_xasprintf("%s/istioctl-9.9.9-linux-amd64.tar.gz", ver), *url = kl_xasprintf("file://%s", site);
+	const char *tar[] = { "tar", "-czf", tgz, "-C", src, "istioctl", NULL };
+	struct kl_program_opts o = { .home = home, .name = "istioctl", .version = "9.9.9", .mirror = url };
+	struct kl_runner *r = kl_runner_local_new();
+	char sha[KL_SHA256_HEX], *line, *path = NULL, *a = NULL, *b = NULL;
+	struct kl_err err;
+	int downloaded = -1;
+
+	put(src, "istioctl", "#!/bin/sh\necho istioctl 9.9.9\n");
+	kl_mkdir_p(ver, 0755, NULL);
+	CHECK_INT(kl_runner_check(r, tar, NULL, NULL, KL_R_HOST, &err), 0);
+	CHECK_INT(kl_sha256_file(tgz, sha, &err), 0);
+	line = kl_xasprintf("%s  istioctl-9.9.9-linux-amd64.tar.gz\n", sha);
+	put(ver, "istioctl-9.9.9-linux-amd64.tar.gz.sha256", line);
+
+	CHECK_INT(kl_program_urls(&o, &a, &b, &err), 0);
+	CHECK(strstr(a, "/prog-site/9.9.9/istioctl-9.9.9-linux-amd64.tar.gz") != NULL);
+	free(a);
+	free(b);
+	o.mirror = NULL;
+	CHECK_INT(kl_program_urls(&o, &a, &b, &err), 0);
+	CHECK_STR(a, "https://github.com/istio/istio/releases/download/9.9.9/istioctl-9.9.9-linux-amd64.tar.gz");
+	CHECK_STR(b, "https://github.com/istio/istio/releases/download/9.9.9/istioctl-9.9.9-linux-amd64.tar.gz.sha256");
+	free(a);
+	free(b);
+	o.mirror = url;
+	o.version = "../9";
+	CHECK_INT(kl_program_fetch(&o, &path, NULL, &err), -1);
+	CHECK_INT(err.reason, KL_R_USAGE_VALUE);
+	o.version = "9.9.9";
+
+	CHECK_INT(kl_program_fetch(&o, &path, &downloaded, &err), 0);
+	CHECK_INT(downloaded, 1);
+	CHECK(path && strstr(path, "/cache/programs/istioctl/9.9.9/linux-amd64/istioctl") != NULL);
+	CHECK(path && access(path, X_OK) == 0);
+	{
+		char *gone = kl_xasprintf("%s/cache/programs/istioctl/9.9.9/linux-amd64/istioctl-9.9.9-linux-amd64.tar.gz",
+					  home);
+		CHECK(!kl_path_exists(gone)); /* the archive is not kept */
+		free(gone);
+	}
+	free(path);
+	CHECK_INT(kl_program_fetch(&o, &path, &downloaded, &err), 0);
+	CHECK_INT(downloaded, 0);
+	free(path);
+	{
+		struct kl_cache_file *files = NULL;
+		size_t n = 0;
+
+		CHECK_INT(kl_program_cache_list(home, &files, &n), 0);
+		CHECK_INT(n, 1);
+		if (n == 1) {
+			CHECK_STR(files[0].version, "9.9.9");
+			CHECK_STR(files[0].name, "linux-amd64/istioctl");
+			CHECK_INT(files[0].size, 30); /* the script above */
+		}
+		kl_cache_files_free(files, n);
+	}
+
+	/* A published digest that does not match: nothing is left in the cache. */
+	o.version = "9.9.8";
+	{
+		char *v8 = kl_xasprintf("%s/9.9.8", site), *t8 = kl_xasprintf("%s/istioctl-9.9.8-linux-amd64.tar.gz", v8);
+		const char *tar8[] = { "tar", "-czf", t8, "-C", src, "istioctl", NULL };
+		char *dir8 = kl_xasprintf("%s/cache/programs/istioctl/9.9.8/linux-amd64/istioctl", home);
+
+		kl_mkdir_p(v8, 0755, NULL);
+		CHECK_INT(kl_runner_check(r, tar8, NULL, NULL, KL_R_HOST, &err), 0);
+		put(v8, "istioctl-9.9.8-linux-amd64.tar.gz.sha256",
+		    "0000000000000000000000000000000000000000000000000000000000000000  x\n");
+		CHECK_INT(kl_program_fetch(&o, &path, NULL, &err), -1);
+		CHECK_INT(err.reason, KL_R_INET_CHECKSUM);
+		CHECK(path == NULL && !kl_path_exists(dir8));
+		free(v8);
+		free(t8);
+		free(dir8);
+	}
+	/* A version the mirror does not have. */
+	o.version = "1.0.0";
+	CHECK_INT(kl_program_fetch(&o, &path, NULL, &err), -1);
+	CHECK_INT(err.reason, KL_R_INET_NOT_FOUND);
+	CHECK(strstr(err.msg, "istioctl 1.0.0 is not at 'file://") != NULL);
+	/* A site that refuses connections (a closed port on loopback): one line, the reason
+	 * that names the mirror setting. */
+	o.mirror = "http://127.0.0.1:1/release";
+	CHECK_INT(kl_program_fetch(&o, &path, NULL, &err), -1);
+	CHECK_INT(err.reason, KL_R_INET_ADDON_PROGRAM);
+	CHECK(strncmp(err.msg, "cannot download istioctl 1.0.0 from 'http://127.0.0.1:1/release': cannot reach ", 79) == 0);
+	CHECK(strchr(err.msg, '\n') == NULL);
+	CHECK(strstr(kl_reason_advice(KL_R_INET_ADDON_PROGRAM), "addons configure NAME mirror=URL") != NULL);
+	o.name = "helm";
+	CHECK_INT(kl_program_fetch(&o, &path, NULL, &err), -1);
+	CHECK_INT(err.reason, KL_R_USAGE_VALUE);
+	kl_runner_free(r);
+	free(line);
+	free(home);
+	free(site);
+	free(src);
+	free(ver);
+	free(tgz);
+	free(url);
 }

@@ -75,7 +75,8 @@ vm_baseline() {
 		mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 tb /mnt/tb &&
 		mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 tbsrc /mnt/tbsrc &&
 		KL_TB_BIN=/mnt/tb/bin KL_TB_K8S_IMAGES=/mnt/tb/images KL_BASELINE_STATE=/var/lib/kubelaunch/baseline \
-		KL_BASELINE_TIMEOUT=1800 /mnt/tbsrc/kubeadm-baseline.sh up'" >"$work/baseline.out" 2>&1
+		KL_BASELINE_TIMEOUT=1800 /mnt/tbsrc/kubeadm-baseline.sh up'" >"$work/baseline.out" 2>&1 ||
+		{ tail -n 20 "$work/baseline.out" >&2; exit 1; }
 	awk "BEGIN{print $(now) - $t0}" >>"$work/baseline"
 	grep -v '^kubeadm-baseline: (times' "$work/baseline.out" | sed 's/^kubeadm-baseline: //' >>"$work/phases.baseline"
 	kill "$bare_pid"

@@ -16,6 +16,7 @@
 # `make test-istio` runs it under `flock /run/kl-host-cluster.lock`.
 . "$(dirname "$0")/test-lib.sh"
 . "$KL_SRC/tests/t/lib-testbench.sh"
+. "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
 if ! make -s -C "$KL_SRC" testbench-istio >"$TRASH/tb-istio.log" 2>&1 || ! eval "$(tb_env)" ||
 	[ ! -x "${KL_TB_ISTIOCTL_BIN:-/nonexistent}" ] || [ ! -e "${KL_TB_ISTIO_IMAGES:-/nonexistent}/images.list" ]; then
@@ -45,14 +46,6 @@ START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --bina
 test_when_finished "kubelaunch delete"
 K=$KUBECTL
 ISTIOCTL="$KL_TB_ISTIOCTL_BIN --kubeconfig=$HOME/.kube/config --context=kubelaunch"
-
-# until_ok SECONDS CMD...: CMD succeeds within SECONDS.
-until_ok() {
-	local n=$1
-	shift
-	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
-	"$@"
-}
 
 # For a failure's log: what runs in the mesh's namespaces and why.
 mesh_diag() {

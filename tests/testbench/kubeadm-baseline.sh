@@ -144,7 +144,8 @@ restore_sysctls() {
 check_host_dirs() {
 	local d
 	for d in $HOST_DIRS; do
-		if [ -e "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ]; then
+		# Empty directories are no one's (the kubelaunch guest image has /etc/kubernetes/manifests).
+		if [ -e "$d" ] && [ -n "$(find "$d" -mindepth 1 ! -type d 2>/dev/null | head -n1)" ]; then
 			die "'$d' exists and is not empty: not ours to use (a kubeadm cluster already here?)"
 		fi
 	done

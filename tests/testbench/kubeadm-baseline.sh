@@ -369,6 +369,12 @@ nodeRegistration:
   kubeletExtraArgs:
   - name: node-ip
     value: $NODE_IP
+# As kubelaunch's: under software emulation (bench/start-qemu.sh runs this in a VM) the
+# defaults (1m for API calls, 4m for the control plane) are too short.
+timeouts:
+  controlPlaneComponentHealthCheck: 10m0s
+  kubeletHealthCheck: 10m0s
+  kubernetesAPICall: 5m0s
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
@@ -506,7 +512,7 @@ cmd_up() {
 	write_kubeadm_config
 	start_kubelet_supervisor
 	tinit=$(now)
-	probe_apiserver "$tinit" &
+	probe_apiserver "$tinit" </dev/null >/dev/null 2>&1 &
 	printf '%s\n' "$!" >"$STATE/probe.pid"
 	"$KL_TB_BIN/kubeadm" init --config "$STATE/kubeadm.yaml" --skip-phases=addon/coredns \
 		--ignore-preflight-errors="$(preflight_ignores)" >"$STATE/kubeadm-init.log" 2>&1 ||

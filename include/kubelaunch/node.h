@@ -22,6 +22,10 @@
 #define KL_NODE_POD_SUBNET "10.244.0.0/16"
 #define KL_NODE_DNS_IP "10.96.0.10"
 #define KL_NODE_ADMIN_CONF "/etc/kubernetes/admin.conf"
+#define KL_NODE_SETUP KL_NODE_DIR "/node-setup"  /* kl_node_setup_script, run at start and boot */
+#define KL_NODE_BOOT_DIR KL_NODE_DIR "/boot"     /* kl_node_boot_files, restored at boot */
+#define KL_NODE_SETUP_UNIT "/etc/systemd/system/kubelaunch-node.service"
+#define KL_NODE_KUBELET_UNIT "/etc/systemd/system/kubelet.service"
 
 struct kl_node_runtime {
 	const char *pause_image;  /* registry.k8s.io/pause:3.10 */
@@ -41,6 +45,23 @@ void kl_node_kubelet_unit(const char *bin_dir, struct kl_strbuf *out);
 /* The argv `kubelaunch supervise` runs for kubelet: a shell that waits for kubeadm's
  * kubelet config, then execs kubelet with kubeadm's flags (systemd's drop-in, in sh). */
 extern const char kl_node_kubelet_script[];
+
+/* The node's settings for Kubernetes, $1 its address: the control plane's name in
+ * /etc/hosts, br_netfilter and overlay, IP forwarding and bridge netfilter, and an
+ * on-link default route where DHCP gave none. Idempotent; run by every start and, on
+ * a machine with systemd, at boot (kl_node_setup_unit) before containerd and kubelet. */
+extern const char kl_node_setup_script[];
+void kl_node_setup_unit(const char *node_ip, struct kl_strbuf *out);
+/* What a machine whose root file system is reset at boot (the guest image: a tmpfs
+ * over the ISO) must find again before PID 1 to run its cluster without kubelaunch:
+ * the units (enabled), containerd's configuration and registry hosts. A start copies
+ * them under KL_NODE_BOOT_DIR on the data disk; the image's data-disk script copies
+ * them back at boot, so containerd and kubelet start the control plane while the host
+ * is still waiting for SSH. NULL-terminated. */
+extern const char *const kl_node_boot_files[];
+/* The shell script that copies them (absent ones skipped) under KL_NODE_BOOT_DIR,
+ * replacing what an earlier start put there at once (a new tree renamed over it). */
+extern const char kl_node_boot_save_script[];
 
 /* A shell script that removes what Kubernetes left on a host (none driver's delete). */
 extern const char kl_node_host_cleanup_script[];

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "kubelaunch/kubeadm.h"
 #include "kubelaunch/node.h"
 
 /* TOML basic strings: our values are paths and image names, but escape anyway. */
@@ -79,7 +80,7 @@ void
 kl_node_kubelet_unit(const char *bin_dir, struct kl_strbuf *out)
 {
 	kl_strbuf_addstr(out, "# Written by kubelaunch.\n[Unit]\nDescription=kubelet: The Kubernetes Node Agent\n"
-			      "Wants=containerd.service\nAfter=containerd.service\n\n[Service]\n"
+			      "Wants=containerd.service\nAfter=containerd.service kubelaunch-node.service\n\n[Service]\n"
 			      "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n");
 	kl_strbuf_addf(out, "ExecStart=%s/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf "
 			    "--kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml "
@@ -87,6 +88,45 @@ kl_node_kubelet_unit(const char *bin_dir, struct kl_strbuf *out)
 	kl_strbuf_addstr(out, "Restart=always\nRestartSec=1\nStartLimitInterval=0\n\n[Install]\n"
 			      "WantedBy=multi-user.target\n");
 }
+
+const char kl_node_setup_script[] =
+	"# Written by kubelaunch: the node's settings for Kubernetes; $1 is its address.\n"
+	/* /etc/hosts may be a bind mount (containers): rewrite it in place. */
+	"{ grep -v ' " KL_KUBEADM_CONTROL_PLANE_NAME "$' /etc/hosts; printf '%s " KL_KUBEADM_CONTROL_PLANE_NAME "\\n' \"$1\"; } "
+	">/etc/hosts.kubelaunch && cat /etc/hosts.kubelaunch >/etc/hosts && rm -f /etc/hosts.kubelaunch\n"
+	"modprobe br_netfilter 2>/dev/null; modprobe overlay 2>/dev/null\n"
+	"sysctl -qw net.ipv4.ip_forward=1\n"
+	"sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null\n"
+	/* Service IPs are routed before kube-proxy's NAT sees them: a machine whose DHCP
+	 * gave no router (qemu --network=isolated) gets an on-link default route on the
+	 * node's interface, where nothing answers. */
+	"ip route show default | grep -q . || { set -- $(ip -o -4 addr show to \"$1\"); "
+	"[ -z \"${2:-}\" ] || ip route add default dev \"$2\"; }\n"
+	"true\n";
+
+void
+kl_node_setup_unit(const char *node_ip, struct kl_strbuf *out)
+{
+	kl_strbuf_addstr(out, "# Written by kubelaunch.\n[Unit]\nDescription=kubelaunch: the node's settings for Kubernetes\n"
+			      "Wants=network-online.target\nAfter=network-online.target\n"
+			      "Before=kubelet.service\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\n");
+	kl_strbuf_addf(out, "ExecStart=/bin/sh " KL_NODE_SETUP " %s\n\n[Install]\nWantedBy=multi-user.target\n", node_ip);
+}
+
+const char *const kl_node_boot_files[] = {
+	KL_NODE_SETUP_UNIT,
+	"/etc/systemd/system/multi-user.target.wants/kubelaunch-node.service",
+	KL_NODE_KUBELET_UNIT,
+	"/etc/systemd/system/multi-user.target.wants/kubelet.service",
+	"/etc/containerd/config.toml",
+	KL_NODE_REGISTRY_HOSTS_DIR,
+	NULL,
+};
+
+const char kl_node_boot_save_script[] =
+	"set -e; d=" KL_NODE_BOOT_DIR "; rm -rf \"$d.new\"; mkdir -p \"$d.new\"\n"
+	"for f; do [ -e \"$f\" ] || [ -L \"$f\" ] || continue; mkdir -p \"$d.new${f%/*}\"; cp -a \"$f\" \"$d.new$f\"; done\n"
+	"rm -rf \"$d.old\"; [ ! -e \"$d\" ] || mv \"$d\" \"$d.old\"; mv \"$d.new\" \"$d\"; rm -rf \"$d.old\"\n";
 
 /* $1: the directory of the kubelet binary. */
 const char kl_node_kubelet_script[] =

@@ -51,6 +51,18 @@ kl_k8s_copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, 
 }
 
 int
+kl_k8s_install_unit(struct k8s *k, const char *text, const char *path, struct kl_err *err)
+{
+	static const char script[] = "[ \"$1\" = 0 ] && [ -L \"/etc/systemd/system/multi-user.target.wants/${2##*/}\" ] || "
+				     "{ systemctl daemon-reload && systemctl enable -q \"${2##*/}\"; }";
+	int copied = 1;
+
+	if (kl_runner_copy_data(k->r, text, strlen(text), path, 0644, 1, &copied, err) != 0)
+		return -1;
+	return kl_k8s_run(k, 60000, KL_R_GUEST, NULL, err, "sh", "-c", script, "sh", copied ? "1" : "0", path, NULL);
+}
+
+int
 kl_k8s_render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
 {
 	struct kl_kubeadm_params kp = {

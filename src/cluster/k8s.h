@@ -23,6 +23,7 @@ struct k8s {
 	char node_ip[64];
 	const char *node_name;
 	int systemd;     /* the machine runs systemd */
+	int kubelet_up;  /* ... and its kubelet runs already (started at boot from KL_NODE_BOOT_DIR) */
 	int cgroup_v1;
 	char bin_dir[256];
 	struct kl_certs certs;
@@ -40,6 +41,9 @@ int kl_k8s_run(struct k8s *k, int timeout_ms, enum kl_reason reason, struct kl_r
 	       struct kl_err *err, ...);
 /* `text` to `dst` on the machine, as root, unless identical. */
 int kl_k8s_copy_data(struct k8s *k, const char *text, const char *dst, mode_t mode, struct kl_err *err);
+/* A systemd unit `text` as `path`, then daemon-reload and enable when it changed or is
+ * not enabled. */
+int kl_k8s_install_unit(struct k8s *k, const char *text, const char *path, struct kl_err *err);
 /* kubeadm.yaml for this machine and these options. */
 int kl_k8s_render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err);
 

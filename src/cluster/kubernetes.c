@@ -87,11 +87,13 @@ facts(struct k8s *k, struct kl_err *err)
 
 	kl_run_result_init(&res);
 	if (kl_k8s_run(k, 30000, KL_R_GUEST, &res, err, "sh", "-c",
-		     "stat -fc %T /sys/fs/cgroup; if [ -d /run/systemd/system ]; then echo systemd; else echo none; fi; "
+		     "stat -fc %T /sys/fs/cgroup; if [ -d /run/systemd/system ]; then echo systemd; "
+		     "systemctl is-active -q kubelet && echo kubelet-up; else echo none; fi; "
 		     "hostname -I 2>/dev/null || echo", NULL) != 0)
 		goto out;
 	k->cgroup_v1 = strstr(res.out.buf, "cgroup2fs") == NULL;
 	k->systemd = strstr(res.out.buf, "\nsystemd") != NULL;
+	k->kubelet_up = k->systemd && strstr(res.out.buf, "\nkubelet-up\n") != NULL;
 	if ((m->driver->caps & KL_CAP_VM) && !strcmp(m->driver->name, "qemu")) {
 		/* User-mode networking: the guest's own address. */
 		char *last;
@@ -140,20 +142,17 @@ configure_node(struct k8s *k, struct kl_err *err)
 	struct kl_strbuf cni = KL_STRBUF_INIT;
 	int rc;
 
-	/* /etc/hosts may be a bind mount (containers): rewrite it in place. */
-	rc = kl_k8s_run(k, 30000, KL_R_GUEST, NULL, err, "sh", "-c",
-		      "{ grep -v ' " KL_KUBEADM_CONTROL_PLANE_NAME "$' /etc/hosts; "
-		      "printf '%s " KL_KUBEADM_CONTROL_PLANE_NAME "\\n' \"$1\"; } >/etc/hosts.kubelaunch && "
-		      "cat /etc/hosts.kubelaunch >/etc/hosts && rm -f /etc/hosts.kubelaunch; "
-		      "modprobe br_netfilter 2>/dev/null; modprobe overlay 2>/dev/null; "
-		      "sysctl -qw net.ipv4.ip_forward=1; "
-		      "sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; "
-		      /* Service IPs are routed before kube-proxy's NAT sees them: a machine
-		       * whose DHCP gave no router (qemu --network=isolated) gets an on-link
-		       * default route on the node's interface, where nothing answers. */
-		      "ip route show default | grep -q . || { set -- $(ip -o -4 addr show to \"$1\"); "
-		      "[ -z \"${2:-}\" ] || ip route add default dev \"$2\"; }; true",
-		      "sh", k->node_ip, NULL);
+	/* Under systemd also at every boot, before kubelet (the unit is a boot file). */
+	rc = kl_k8s_copy_data(k, kl_node_setup_script, KL_NODE_SETUP, 0644, err);
+	if (rc == 0)
+		rc = kl_k8s_run(k, 30000, KL_R_GUEST, NULL, err, "sh", KL_NODE_SETUP, k->node_ip, NULL);
+	if (rc == 0 && k->systemd) {
+		struct kl_strbuf unit = KL_STRBUF_INIT;
+
+		kl_node_setup_unit(k->node_ip, &unit);
+		rc = kl_k8s_install_unit(k, unit.buf, KL_NODE_SETUP_UNIT, err);
+		kl_strbuf_release(&unit);
+	}
 	if (rc == 0 && cni_manifest(k->o)) {
 		/* A bridge conflist of an earlier start would shadow the manifest's network. */
 		rc = kl_k8s_run(k, 30000, KL_R_GUEST, NULL, err, "rm", "-f", KL_NODE_CNI_CONF, NULL);
@@ -220,8 +219,14 @@ runtime(struct k8s *k, struct kl_err *err)
 			     err) != 0)
 		goto out;
 	if (k->systemd) {
-		if (kl_k8s_copy_data(k, conf.buf, "/etc/containerd/config.toml", 0644, err) != 0 ||
-		    kl_k8s_run(k, 120000, KL_R_RUNTIME, NULL, err, "systemctl", "restart", "containerd", NULL) != 0)
+		int copied = 1;
+
+		/* A containerd that runs with this configuration already (started at boot) is
+		 * left alone. */
+		if (kl_runner_copy_data(k->r, conf.buf, conf.len, "/etc/containerd/config.toml", 0644, 1, &copied, err) != 0 ||
+		    kl_k8s_run(k, 120000, KL_R_RUNTIME, NULL, err, "sh", "-c",
+			       "[ \"$1\" = 0 ] && systemctl is-active -q containerd || systemctl restart containerd", "sh",
+			       copied ? "1" : "0", NULL) != 0)
 			goto out;
 	} else if (k->c->machine->driver->caps & KL_CAP_HOST) {
 		static const char *const argv[] = { "containerd", "--config", "/etc/kubelaunch/containerd.toml", NULL };
@@ -256,11 +261,7 @@ kubelet_service(struct k8s *k, struct kl_err *err)
 
 	if (k->systemd) {
 		kl_node_kubelet_unit(k->bin_dir, &unit);
-		rc = kl_k8s_copy_data(k, unit.buf, "/etc/systemd/system/kubelet.service", 0644, err);
-		if (rc == 0)
-			rc = kl_k8s_run(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "daemon-reload", NULL);
-		if (rc == 0)
-			rc = kl_k8s_run(k, 60000, KL_R_GUEST, NULL, err, "systemctl", "enable", "kubelet", NULL);
+		rc = kl_k8s_install_unit(k, unit.buf, KL_NODE_KUBELET_UNIT, err);
 	} else {
 		const char *argv[] = { "sh", "-c", kl_node_kubelet_script, "kubelet", k->bin_dir, NULL };
 
@@ -383,10 +384,11 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	snprintf(ignores, sizeof(ignores), "--ignore-preflight-errors=%s", kl_node_preflight_ignores);
 	control_plane_inputs(k, inputs);
 	last = kl_json_str(k->c->state, "KubeadmInputs");
-	/* Only where kubelaunch runs the kubelet itself (supervised, started just before):
-	 * it runs the static pods it has. Under systemd the phases are what starts the kubelet
-	 * again (its unit lives on the guest's root, which a reboot resets). */
-	if (restart && !k->systemd && last && strcmp(inputs, last) == 0) {
+	/* Only where a kubelet runs already: supervised by kubelaunch (started just before),
+	 * or under systemd started at boot from the boot files (boot_files). It runs the
+	 * static pods it has. A systemd kubelet that is not running (a machine of an older
+	 * kubelaunch, its unit lost with the guest's root at reboot) is what the phases start. */
+	if (restart && (!k->systemd || k->kubelet_up) && last && strcmp(inputs, last) == 0) {
 		SUB(k->o, "Restarting the control plane (its configuration and certificates are unchanged) ...");
 		return 0;
 	}
@@ -414,6 +416,25 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 	/* Saved with KubeadmDone once the API server answers. */
 	json_object_set_new(k->c->state, "KubeadmInputs", json_string(inputs));
 	return 0;
+}
+
+/* What the machine needs at its next boot to start the control plane by itself
+ * (kl_node_boot_files), kept on its data disk; the guest image puts it back before PID 1. */
+static int
+boot_files(struct k8s *k, struct kl_err *err)
+{
+	struct kl_strvec argv = KL_STRVEC_INIT;
+	int rc;
+
+	kl_strvec_push(&argv, "sh");
+	kl_strvec_push(&argv, "-c");
+	kl_strvec_push(&argv, kl_node_boot_save_script);
+	kl_strvec_push(&argv, "sh");
+	for (const char *const *f = kl_node_boot_files; *f; f++)
+		kl_strvec_push(&argv, *f);
+	rc = kl_k8s_runv(k, 30000, KL_R_GUEST, NULL, err, kl_strvec_argv(&argv));
+	kl_strvec_clear(&argv);
+	return rc;
 }
 
 /* --cni FILE: the manifest, applied from the host. */
@@ -569,6 +590,8 @@ kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_run
 	    (k.kube = kl_cluster_kube(c, o->wait_timeout_ms, err)) == NULL ||
 	    PHASE("wait apiserver", kl_cluster_wait(k.r, k.kube, k.bin_dir, k.node_name, c->machine->name,
 						    o->wait_timeout_ms, KL_WAIT_APISERVER, err)))
+		goto out;
+	if (k.systemd && PHASE("boot files", boot_files(&k, err)))
 		goto out;
 	json_object_set_new(c->state, "KubeadmDone", json_true());
 	json_object_set_new(c->state, "NodeIP", json_string(k.node_ip));

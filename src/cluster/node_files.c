@@ -63,12 +63,16 @@ guest_view(struct k8s *k, const char *dir)
 }
 
 /* The binaries from `view` (guest_view of their host directory) into the node's
- * binaries directory, in one command; one already identical is left alone. */
+ * binaries directory, in one command, their times kept. One whose size and time are
+ * the host's is left alone: the host's copy is verified against its checksum when it
+ * is cached and never changes after (reading it whole over 9p to compare takes
+ * seconds under emulation). */
 static int
 install_from_view(struct k8s *k, const char *view, struct kl_err *err)
 {
-	static const char script[] = "src=$1 dst=$2; shift 2; for n; do cmp -s \"$src/$n\" \"$dst/$n\" 2>/dev/null || "
-				     "install -D -m 0755 \"$src/$n\" \"$dst/$n\" || exit; done";
+	static const char script[] = "src=$1 dst=$2; shift 2; for n; do "
+				     "[ \"$(stat -c %s.%Y \"$src/$n\")\" = \"$(stat -c %s.%Y \"$dst/$n\" 2>/dev/null)\" ] || "
+				     "install -D -p -m 0755 \"$src/$n\" \"$dst/$n\" || exit; done";
 
 	return kl_k8s_run(k, 300000, KL_R_GUEST, NULL, err, "sh", "-c", script, "sh", view, k->bin_dir,
 			  kl_binary_names[0], kl_binary_names[1], kl_binary_names[2], NULL);

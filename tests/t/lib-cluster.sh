@@ -7,7 +7,10 @@
 #   cluster_nodeport_dns     CoreDNS exposed as a NodePort; `kubelaunch service --url`
 #                            gives the host's address for it, and DNS answers there
 #   cluster_dns_on_node CMD  CMD (a shell line, run on the node) asks CoreDNS's service IP
+#   cluster_ingress_echo     an agnhost behind the Ingress `echo` (needs the ingress addon)
+#   cluster_ingress_answers BASE  BASE routes echo.kubelaunch.test to it, other hosts 404
 #   cluster_workload_kept    after a restart: Ready, the ConfigMap still there
+#   until_ok N CMD...        CMD succeeds within N tries, a second apart
 
 cluster_is_up() {
 	test "$(stat -c %a "$HOME/.kube/config")" = 600 &&
@@ -57,6 +60,33 @@ cluster_nodeport_dns() {
 	dig +tcp +short -p "$port" @"$host" kubernetes.default.svc.cluster.local A | grep -qx 10.96.0.1 &&
 	test_expect_code 113 kubelaunch service kubernetes 2>err && grep -q SVC_NO_NODE_PORT err &&
 	test_expect_code 115 kubelaunch service no-such-service 2>err && grep -q SVC_NOT_FOUND err
+}
+
+# until_ok N CMD...: CMD succeeds within N tries a second apart (its output hidden until
+# the last try).
+until_ok() {
+	local n=$1
+	shift
+	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+	"$@"
+}
+
+# cluster_ingress_echo: an agnhost deployment behind the Service and the Ingress `echo`
+# (Host echo.kubelaunch.test), the Ingress taking the default IngressClass (traefik).
+cluster_ingress_echo() {
+	$KUBECTL create deployment echo --image="$KL_TB_IMG_AGNHOST" -- /agnhost netexec --http-port=8080 &&
+	$KUBECTL expose deployment echo --port 80 --target-port 8080 &&
+	$KUBECTL create ingress echo --rule="echo.kubelaunch.test/*=echo:80" &&
+	$KUBECTL get ingress echo -o jsonpath={.spec.ingressClassName} | grep -qx traefik &&
+	$KUBECTL wait --for=condition=Available deployment/echo --timeout=180s
+}
+
+# cluster_ingress_answers BASE: from the host, BASE (http://HOST[:PORT]) routes by Host
+# header: echo.kubelaunch.test reaches the echo pods, any other host gets Traefik's 404.
+cluster_ingress_answers() {
+	until_ok 90 curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "$1/hostname" &&
+	curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "$1/hostname" | grep -q "^echo-" &&
+	test "$(curl -s -o /dev/null -w %{http_code} --max-time 5 -H "Host: other.test" "$1/")" = 404
 }
 
 cluster_workload_kept() {

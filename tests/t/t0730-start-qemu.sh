@@ -2,7 +2,8 @@
 # slow: a real single-node cluster in a QEMU VM (software emulation here) from the guest
 # image and the test bench's mirror and image archives, with the same checks as the none
 # driver's (t0700): Ready, system pods, DNS, a ConfigMap and a Secret in a pod, a
-# NodePort from the host, stop/start keeping the workload, delete leaving nothing.
+# NodePort from the host, stop/start keeping the workload, delete leaving nothing; and
+# `start --addons=ingress`: Traefik, reached from the host through a forward on 127.0.0.1.
 # The machine's network is isolated: nothing it sends leaves this host. Its data disk
 # starts from the preload (the bench's images as a containerd store, built on the host).
 . "$(dirname "$0")/test-lib.sh"
@@ -15,7 +16,7 @@ cluster_iso_or_skip
 
 serve_mirror
 START="kubelaunch start --driver=qemu --network=isolated --kubernetes-version $KL_TB_VERSION \
-	--binary-mirror $MIRROR --image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 20m"
+	--binary-mirror $MIRROR --image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 20m --addons=ingress"
 MACHINE=$KUBELAUNCH_HOME/machines/kubelaunch
 test_when_finished "kubelaunch delete"
 
@@ -56,17 +57,34 @@ test_expect_success 'a NodePort service answers from the host through a forward 
 	grep -qx "http://127.0.0.1:[0-9]*" url
 '
 
+# ingress_url FILE...: the address start gave for the ingress addon's port 80.
+ingress_url() {
+	cat "$@" | sed -n "s|.*.ingress.: \(http://127\.0\.0\.1:[0-9]*\) (the node.s port 80).*|\1|p" >ingress.url &&
+	test "$(wc -l <ingress.url)" = 1
+}
+
+test_expect_success 'start --addons=ingress: Traefik routes by Host header, from the host through 127.0.0.1' '
+	ingress_url out err &&
+	cluster_ingress_echo &&
+	cluster_ingress_answers "$(cat ingress.url)"
+'
+
+# The restart finds containerd and kubelet started at boot (the boot files the first
+# start kept on the data disk) and runs no kubeadm phase.
 test_expect_success 'stop, then start again: Ready, the workload still there' '
 	pid=$(qemu_pid) &&
 	kubelaunch stop &&
 	! test_pid_alive "$pid" &&
 	test_expect_code 7 kubelaunch status >st && grep -q "^host: Stopped$" st &&
 	t0=$(date +%s) &&
-	$START >out &&
+	$START >out 2>err &&
 	echo $(( $(date +%s) - t0 )) >"$TRASH/restart.s" &&
-	grep -q "Restarting the control plane" out &&
+	grep -q "Restarting the control plane (its configuration and certificates are unchanged)" out &&
+	kubelaunch ssh -- test -s /var/lib/kubelaunch/boot/etc/systemd/system/kubelet.service &&
 	grep -q "All .* images of .* are in containerd already" out &&
-	cluster_workload_kept
+	cluster_workload_kept &&
+	ingress_url out err &&
+	cluster_ingress_answers "$(cat ingress.url)"
 '
 
 test_expect_success 'delete: no process, file or kubeconfig entry of ours is left' '

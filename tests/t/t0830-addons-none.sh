@@ -8,6 +8,7 @@
 # `kubelaunch image load` (KL_TB_TAR_*). Run it under `flock /run/kl-host-cluster.lock`.
 . "$(dirname "$0")/test-lib.sh"
 . "$KL_SRC/tests/t/lib-testbench.sh"
+. "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
 if [ -z "${KL_TB_IMG_BUSYBOX:-}" ] || [ ! -e "${KL_TB_TAR_BUSYBOX:-/nonexistent}" ]; then
 	test_skip_or_fail "the test bench has no addon images (make testbench builds them)"
@@ -39,13 +40,6 @@ storage_diag() {
 phase_is() { test "$($K get pod "$1" -o jsonpath={.status.phase})" = "$2"; }
 
 # until SECONDS CMD...: CMD succeeds within SECONDS.
-until_ok() {
-	local n=$1
-	shift
-	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
-	"$@"
-}
-
 test_expect_success 'start: the default addons, DNS from the dns addon (kubeadm'"'"'s skipped)' '
 	$START >out 2>err &&
 	grep -q "Enabled addons: dns, default-storageclass, storage-provisioner" out &&
@@ -111,14 +105,8 @@ test_expect_success 'storage: a PVC on the default class is bound and its data o
 
 test_expect_success 'ingress: Traefik routes by Host header to an agnhost service, from the host' '
 	test -n "$INGRESS" &&
-	$K create deployment echo --image=$KL_TB_IMG_AGNHOST -- /agnhost netexec --http-port=8080 &&
-	$K expose deployment echo --port 80 --target-port 8080 &&
-	$K create ingress echo --rule="echo.kubelaunch.test/*=echo:80" &&
-	$K get ingress echo -o jsonpath={.spec.ingressClassName} >class &&
-	$K wait --for=condition=Available deployment/echo --timeout=120s &&
-	until_ok 60 curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "http://$(cat node_ip)/hostname" &&
-	curl -fsS --max-time 5 -H "Host: echo.kubelaunch.test" "http://$(cat node_ip)/hostname" | grep -q "^echo-" &&
-	test "$(curl -s -o /dev/null -w %{http_code} --max-time 5 -H "Host: other.test" "http://$(cat node_ip)/")" = 404
+	cluster_ingress_echo &&
+	cluster_ingress_answers "http://$(cat node_ip)"
 '
 
 test_expect_success 'metrics-server: the metrics API answers for the node' '

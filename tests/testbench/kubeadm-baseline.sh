@@ -71,9 +71,15 @@ find_testbench() {
 
 need_tools() {
 	local t
-	for t in containerd containerd-shim-runc-v2 runc ctr iptables iptables-save nft ip dig curl; do
+	for t in containerd containerd-shim-runc-v2 runc ctr iptables iptables-save nft ip; do
 		command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' is missing (apt-get install containerd runc iptables nftables iproute2 bind9-dnsutils curl)"
+			die "'$t' is missing (apt-get install containerd runc iptables nftables iproute2)"
+	done
+	# dig and curl where they are (a host), else busybox's nslookup and kubectl (the
+	# kubelaunch guest image, where bench/start-qemu.sh runs this script, has neither).
+	for t in dig curl; do
+		command -v "$t" >/dev/null 2>&1 || command -v busybox >/dev/null 2>&1 ||
+			die "'$t' is missing (apt-get install bind9-dnsutils curl)"
 	done
 	for t in bridge host-local loopback; do
 		[ -x "$CNI_BIN/$t" ] ||
@@ -417,12 +423,20 @@ probe_apiserver() {
 	local t0=$1 deadline
 	deadline=$(($(date +%s) + TIMEOUT))
 	while [ "$(date +%s)" -lt "$deadline" ]; do
-		if curl -fsk --max-time 1 "https://$NODE_IP:6443/healthz" >/dev/null 2>&1; then
+		if apiserver_healthy; then
 			since "$t0" >"$STATE/t.apiserver"
 			return 0
 		fi
 		sleep 0.1
 	done
+}
+
+apiserver_healthy() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsk --max-time 1 "https://$NODE_IP:6443/healthz" >/dev/null 2>&1
+	else
+		[ -s "$KUBECONFIG_ADMIN" ] && kubectl get --raw /healthz --request-timeout=1s >/dev/null 2>&1
+	fi
 }
 
 wait_for() {
@@ -449,8 +463,13 @@ system_pods_running() {
 }
 
 dns_answers() {
-	dig +time=1 +tries=1 +short "@$DNS_IP" kubernetes.default.svc.cluster.local A |
-		grep -qx 10.96.0.1
+	if command -v dig >/dev/null 2>&1; then
+		dig +time=1 +tries=1 +short "@$DNS_IP" kubernetes.default.svc.cluster.local A |
+			grep -qx 10.96.0.1
+	else
+		busybox timeout 2 busybox nslookup kubernetes.default.svc.cluster.local "$DNS_IP" 2>/dev/null |
+			grep -q 'Address: 10\.96\.0\.1$'
+	fi
 }
 
 preflight_ignores() {

@@ -41,7 +41,7 @@ test_expect_success 'its containerd started from the preload built by --download
 '
 
 test_expect_success 'kubeadm init ran once: its preflight waited for containerd'"'"'s CRI, no reset and retry' '
-	log=$(ls -t "$KUBELAUNCH_HOME"/logs/start_*.log | head -n 1) &&
+	log=$(last_start_log) &&
 	grep -q "phase kubeadm init:" "$log" &&
 	! grep -q "resetting and trying once more" "$log"
 '
@@ -80,13 +80,13 @@ test_expect_success 'stop, then start again: Ready, the workload still there, fa
 '
 
 test_expect_success 'the restart: nothing applied again, the static pods probed every second from 1 s' '
-	log=$(ls -t "$KUBELAUNCH_HOME"/logs/start_*.log | head -n 1) &&
+	log=$(last_start_log) &&
 	grep -q "RBAC and node labels unchanged since the last start" "$log" &&
 	grep -o "phase [^:]*: [0-9]* ms\|waited [0-9]* ms for .*" "$log" &&
 	for pod in etcd kube-apiserver kube-controller-manager kube-scheduler; do
-		$KUBECTL -n kube-system get pod $pod-kubelaunch \
-			-o jsonpath="{.spec.containers[0].startupProbe.initialDelaySeconds} {.spec.containers[0].startupProbe.periodSeconds} {.spec.containers[0].startupProbe.failureThreshold}" >probe &&
-		echo "1 1 600" >expect && test_cmp expect probe || return 1
+		probe=$($KUBECTL -n kube-system get pod $pod-kubelaunch \
+			-o jsonpath="{.spec.containers[0].startupProbe.initialDelaySeconds} {.spec.containers[0].startupProbe.periodSeconds} {.spec.containers[0].startupProbe.failureThreshold}") &&
+		echo "$pod: $probe" && test "$probe" = "1 1 600" || return 1
 	done
 '
 

@@ -287,8 +287,8 @@ quick_same(struct kl_copy_src *src, const char *dst)
 	struct stat s, d;
 
 	return src->path && fstat(src->fd, &s) == 0 && s.st_size >= QUICK_CHECK_MIN && stat(dst, &d) == 0 &&
-	       S_ISREG(d.st_mode) &&
-	       d.st_size == s.st_size && d.st_mtim.tv_sec == s.st_mtim.tv_sec && d.st_mtim.tv_nsec == s.st_mtim.tv_nsec;
+	       S_ISREG(d.st_mode) && d.st_size == s.st_size && d.st_mtim.tv_sec == s.st_mtim.tv_sec &&
+	       d.st_mtim.tv_nsec == s.st_mtim.tv_nsec;
 }
 
 static int

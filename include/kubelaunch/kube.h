@@ -94,6 +94,11 @@ int kl_kube_request(struct kl_kube *k, const char *method, const char *path, con
 int kl_kube_status_error(const struct kl_kube_resp *resp, struct kl_err *err, const char *what_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* GET of each of paths[n] at once (HTTP/2 streams on one connection where the server
+ * speaks it), without retries: out[i] has the answer (status 0: none came before the
+ * client's deadline). Release each. */
+void kl_kube_request_many(struct kl_kube *k, const char *const *paths, size_t n, struct kl_kube_resp *out);
+
 /* GET path; 2xx gives *out (a new reference), anything else an error. */
 int kl_kube_get(struct kl_kube *k, const char *path, json_t **out, struct kl_err *err);
 /* A collection (following `continue`), optionally by label selector ("a=b,c"); *items

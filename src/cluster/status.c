@@ -27,48 +27,43 @@ rfc3339(const char *s)
 /* kubelet renews its node's Lease every 10 s; the node controller's grace is 40 s. */
 #define LEASE_GRACE_S 40
 
-/* From the host through the API: /readyz, then the node's Ready condition and its
- * kubelet's Lease renewed within the grace period, by the API server's own clock. */
+/* From the host through the API, the three questions at once: /readyz, the node's
+ * Ready condition, and its kubelet's Lease renewed within the grace period by the API
+ * server's own clock. */
 static void
 api_status(struct kl_cluster *c, const char **apiserver, const char **kubelet)
 {
 	struct kl_err err;
 	struct kl_kube *k = kl_cluster_kube(c, 2000, &err);
-	struct kl_kube_resp resp;
-	char *path = NULL;
-	json_t *cond, *obj = NULL;
+	struct kl_kube_resp r[3];
+	char *node = kl_xasprintf("/api/v1/nodes/%s", c->machine->name);
+	char *lease = kl_xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", c->machine->name);
+	const char *paths[] = { "/readyz", node, lease };
+	json_t *cond;
 	size_t i;
 
 	*apiserver = "Stopped";
 	*kubelet = NULL;
 	if (k == NULL)
-		return;
-	kl_kube_resp_init(&resp);
-	if (kl_kube_request(k, "GET", "/readyz", NULL, NULL, 0, &resp, &err) != 0 || resp.status != 200)
 		goto out;
-	*apiserver = "Running";
-	*kubelet = "Stopped";
-	path = kl_xasprintf("/api/v1/nodes/%s", c->machine->name);
-	if (kl_kube_get(k, path, &obj, &err) != 0)
-		goto out;
-	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, cond)
-		if (strcmp(kl_json_str(cond, "type") ?: "", "Ready") == 0 &&
-		    strcmp(kl_json_str(cond, "status") ?: "", "True") == 0)
-			*kubelet = "Running";
-	json_decref(obj);
-	obj = NULL;
-	free(path);
-	path = kl_xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", c->machine->name);
-	kl_kube_resp_release(&resp);
-	kl_kube_resp_init(&resp);
-	if (strcmp(*kubelet, "Running") == 0 &&
-	    (kl_kube_request(k, "GET", path, NULL, NULL, 0, &resp, &err) != 0 || resp.status != 200 || resp.date == 0 ||
-	     resp.date - rfc3339(kl_json_str(json_object_get(resp.body, "spec"), "renewTime")) > LEASE_GRACE_S))
+	kl_kube_request_many(k, paths, 3, r);
+	if (r[0].status == 200) {
+		*apiserver = "Running";
 		*kubelet = "Stopped";
+		json_array_foreach(json_object_get(json_object_get(r[1].body, "status"), "conditions"), i, cond)
+			if (r[1].status == 200 && strcmp(kl_json_str(cond, "type") ?: "", "Ready") == 0 &&
+			    strcmp(kl_json_str(cond, "status") ?: "", "True") == 0)
+				*kubelet = "Running";
+		if (strcmp(*kubelet, "Running") == 0 &&
+		    (r[2].status != 200 || r[2].date == 0 ||
+		     r[2].date - rfc3339(kl_json_str(json_object_get(r[2].body, "spec"), "renewTime")) > LEASE_GRACE_S))
+			*kubelet = "Stopped";
+	}
+	for (i = 0; i < 3; i++)
+		kl_kube_resp_release(&r[i]);
 out:
-	kl_kube_resp_release(&resp);
-	json_decref(obj);
-	free(path);
+	free(node);
+	free(lease);
 	kl_kube_free(k);
 }
 

@@ -587,16 +587,17 @@ kl_kube_meta(json_t *obj, const char *key)
 #define MANY_IN_FLIGHT 16
 
 void
-kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t **out)
+kl_kube_request_many(struct kl_kube *k, const char *const *paths, size_t n, struct kl_kube_resp *out)
 {
 	CURLM *m = curl_multi_init();
 	CURL **h = kl_xcalloc(n + 1, sizeof(*h));
-	struct kl_strbuf *body = kl_xcalloc(n + 1, sizeof(*body));
 	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
 	char **urls = kl_xcalloc(n + 1, sizeof(*urls));
 	size_t next = 0, running = 0;
 	long long deadline = kl_kube_request_deadline(k);
 
+	for (size_t i = 0; i < n; i++)
+		kl_kube_resp_init(&out[i]);
 	curl_multi_setopt(m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MANY_IN_FLIGHT);
 	for (;;) {
@@ -606,8 +607,6 @@ kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t *
 		while (next < n && running < MANY_IN_FLIGHT) {
 			size_t i = next++;
 
-			out[i] = NULL;
-			body[i] = (struct kl_strbuf)KL_STRBUF_INIT;
 			urls[i] = kl_xasprintf("%s%s", k->server, paths[i]);
 			h[i] = curl_easy_init();
 			if (h[i] == NULL)
@@ -616,7 +615,9 @@ kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t *
 			curl_easy_setopt(h[i], CURLOPT_URL, urls[i]);
 			curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdr);
 			curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, collect);
-			curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &body[i]);
+			curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &out[i].raw);
+			curl_easy_setopt(h[i], CURLOPT_HEADERFUNCTION, on_header);
+			curl_easy_setopt(h[i], CURLOPT_HEADERDATA, &out[i]);
 			curl_easy_setopt(h[i], CURLOPT_TIMEOUT_MS, (long)k->timeout_ms);
 			curl_easy_setopt(h[i], CURLOPT_PIPEWAIT, 1L);
 			curl_easy_setopt(h[i], CURLOPT_PRIVATE, (void *)i);
@@ -628,16 +629,19 @@ kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t *
 		curl_multi_perform(m, &still);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			void *priv = NULL;
-			long status = 0;
+			char *ctype = NULL;
 			size_t i;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&priv);
 			i = (size_t)priv;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-			if (msg->data.result == CURLE_OK && status == 200)
-				out[i] = json_loadb(body[i].buf, body[i].len, 0, NULL);
+			if (msg->data.result == CURLE_OK) {
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &out[i].status);
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_CONTENT_TYPE, &ctype);
+				if (out[i].raw.len && ((ctype && strstr(ctype, "json")) || out[i].raw.buf[0] == '{'))
+					out[i].body = json_loadb(out[i].raw.buf, out[i].raw.len, 0, NULL);
+			}
 			curl_multi_remove_handle(m, msg->easy_handle);
 			curl_easy_cleanup(msg->easy_handle);
 			h[i] = NULL;
@@ -652,15 +656,25 @@ kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t *
 		if (h[i]) {
 			curl_multi_remove_handle(m, h[i]);
 			curl_easy_cleanup(h[i]);
+			out[i].status = 0;
 		}
-		kl_strbuf_release(&body[i]);
 		free(urls[i]);
 	}
-	for (size_t i = next; i < n; i++)
-		out[i] = NULL;
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hdr);
 	free(urls);
-	free(body);
 	free(h);
+}
+
+void
+kl_kube_get_many(struct kl_kube *k, const char *const *paths, size_t n, json_t **out)
+{
+	struct kl_kube_resp *resp = kl_xcalloc(n + 1, sizeof(*resp));
+
+	kl_kube_request_many(k, paths, n, resp);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = resp[i].status == 200 ? json_incref(resp[i].body) : NULL;
+		kl_kube_resp_release(&resp[i]);
+	}
+	free(resp);
 }

@@ -4,7 +4,9 @@
 # host, side by side, alternating, in one run: kubelaunch from its preload (the default)
 # and with --preload=false (the archives imported); then restart against first start,
 # and the phase breakdown of kubelaunch's start. Both own the host while they run.
-# Environment: KL_BIN, KL_SRC; BENCH_RUNS (default 3).
+# Environment: KL_BIN, KL_SRC; BENCH_RUNS (default 3); KL_BIN_BASE (optional: another
+# build, e.g. main's, whose first start and restart alternate with KL_BIN's; its file
+# must be called kubelaunch too, as stop finds its supervisors by that name).
 set -eu
 : "${KL_BIN:?}" "${KL_SRC:?}"
 RUNS=${BENCH_RUNS:-3}
@@ -71,14 +73,21 @@ for i in $(seq "$RUNS"); do
 	run_one import "${START[@]}" --preload=false
 	"$KL_BIN" delete >/dev/null
 	run_one first "${START[@]}"
-	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms" "$work/first.out" >"$work/phases.first"
+	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms\|waited [0-9]* ms for .*" "$work/first.out" >"$work/phases.first"
 	"$KL_BIN" stop >/dev/null
 	run_one restart "${START[@]}"
-	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms" "$work/restart.out" >"$work/phases.restart"
+	[ "$i" = 1 ] && grep -o "phase [^:]*: [0-9]* ms\|waited [0-9]* ms for .*" "$work/restart.out" >"$work/phases.restart"
 	"$KL_BIN" delete >/dev/null
+	if [ -n "${KL_BIN_BASE:-}" ]; then
+		run_one base-first "$KL_BIN_BASE" "${START[@]:1}"
+		"$KL_BIN_BASE" stop >/dev/null
+		run_one base-restart "$KL_BIN_BASE" "${START[@]:1}"
+		"$KL_BIN_BASE" delete >/dev/null
+	fi
 done
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
-for n in baseline import first restart; do
+contenders="baseline import first restart${KL_BIN_BASE:+ base-first base-restart}"
+for n in $contenders; do
 	printf '%-9s command %.1f s, node Ready %.1f s, DNS answering %.1f s (medians of %s)\n' \
 		"$n" "$(col $n 1)" "$(col $n 2)" "$(col $n 3)" "$RUNS"
 done
@@ -87,5 +96,10 @@ printf 'ratio kubelaunch/kubeadm: node Ready %.2f, DNS %.2f (target: DNS <= 0.75
 printf 'ratio preload/--preload=false (to DNS): %.2f\n' "$(awk "BEGIN{print $(col first 3) / $(col import 3)}")"
 printf 'ratio restart/first start (to DNS): %.2f (target <= 0.2)\n' \
 	"$(awk "BEGIN{print $(col restart 3) / $(col first 3)}")"
+if [ -n "${KL_BIN_BASE:-}" ]; then
+	printf 'KL_BIN_BASE: ratio restart/first start (to DNS): %.2f; KL_BIN/KL_BIN_BASE: first start %.2f, restart %.2f (to DNS)\n' \
+		"$(awk "BEGIN{print $(col base-restart 3) / $(col base-first 3)}")" \
+		"$(awk "BEGIN{print $(col first 3) / $(col base-first 3)}")" "$(awk "BEGIN{print $(col restart 3) / $(col base-restart 3)}")"
+fi
 echo "phases of a first start:"; sed 's/^/  /' "$work/phases.first"
 echo "phases of a restart:"; sed 's/^/  /' "$work/phases.restart"

@@ -84,10 +84,11 @@ int kl_kubernetes_fetch(struct kl_cluster *c, struct kl_start_opts *o, struct kl
 int kl_kubernetes_start(struct kl_cluster *c, struct kl_start_opts *o, struct kl_runner *r,
 			struct kl_err *err);
 struct kl_kube;
-/* Wait for the targets in `mask` (KL_WAIT_*), in their fixed order, for at most
+/* Wait for the targets in `mask` (KL_WAIT_*), all polled together, for at most
  * timeout_ms in all: what the API answers through `kube` from the host, kubelet and
- * DNS through `r` on the machine. A target not reached is K8S_WAIT_TIMEOUT naming it
- * and why (the first unready system pod and its problem, say). */
+ * DNS through `r` on the machine. A target not reached is K8S_WAIT_TIMEOUT naming the
+ * first missing in their fixed order and why (the first unready system pod and its
+ * problem, say). */
 int kl_cluster_wait(struct kl_runner *r, struct kl_kube *kube, const char *bin_dir, const char *node,
 		    const char *machine, int timeout_ms, unsigned mask, struct kl_err *err);
 /* Stop kubelet and the containers (the none driver's "stop"); remove what Kubernetes

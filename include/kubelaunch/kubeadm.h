@@ -11,6 +11,10 @@
  * no taints (taints: []); the kubelet does not fail on swap, evicts nothing for disk
  * (evictionHard 0%), never garbage-collects images (imageGCHighThresholdPercent 100);
  * kube-proxy in iptables mode leaves conntrack sysctls alone (works in containers).
+ * With patches_dir, kubeadm patches the static pods from that directory: the files of
+ * kl_kubeadm_patch, which probe their start every second (kubeadm's own startupProbe
+ * first looks after 10 s, then every 10 s: a control plane that comes back in 4 s is
+ * not Ready before 10-20 s).
  *
  * --extra-config component.key=value:
  *   apiserver, controller-manager, scheduler, etcd  -> that component's extraArgs
@@ -50,6 +54,7 @@ struct kl_kubeadm_params {
 	const char *const *extra_config; /* NULL-terminated component.key=value, or NULL */
 	const char *feature_gates;       /* "A=true,B=false", or NULL */
 	const char *const *cert_sans;    /* extra apiServer.certSANs (--apiserver-ips/names) */
+	const char *patches_dir;         /* NULL: none; else InitConfiguration.patches.directory */
 };
 
 /* Render the whole file into out. Bad extra-config or feature gates are USAGE_VALUE;
@@ -59,6 +64,11 @@ int kl_kubeadm_render(const struct kl_kubeadm_params *p, struct kl_strbuf *out, 
  * is created). */
 int kl_kubeadm_check_options(const char *const *extra_config, const char *feature_gates,
 			     struct kl_err *err);
+/* The static pods kubeadm patches (etcd, kube-apiserver, ...), NULL-terminated, and
+ * the patch of `target` (a strategic merge patch: its startupProbe every second, for
+ * as long in all as kubeadm's own): the file `target`+strategic.yaml of patches_dir. */
+extern const char *const kl_kubeadm_patch_targets[];
+int kl_kubeadm_patch(const char *target, struct kl_strbuf *out, struct kl_err *err);
 /* "kubeadm.k8s.io/v1beta3" or "kubeadm.k8s.io/v1beta4". */
 const char *kl_kubeadm_api_version(const struct kl_version *v);
 

@@ -14,6 +14,7 @@
 #define KL_NODE_DIR "/var/lib/kubelaunch"
 #define KL_NODE_BIN_DIR KL_NODE_DIR "/binaries"
 #define KL_NODE_KUBEADM_YAML KL_NODE_DIR "/kubeadm.yaml"
+#define KL_NODE_KUBEADM_PATCHES KL_NODE_DIR "/kubeadm-patches" /* kl_kubeadm_patch's files */
 #define KL_NODE_IMAGE_DIR KL_NODE_DIR "/images"
 #define KL_NODE_SHARE_DIR "/run/kubelaunch/shares" /* host directories, read-only */
 #define KL_NODE_CNI_CONF "/etc/cni/net.d/10-kubelaunch-bridge.conflist"

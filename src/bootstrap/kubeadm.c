@@ -214,6 +214,42 @@ doc_footer(struct kl_yaml_out *y)
 	kl_yaml_doc_end(y);
 }
 
+/* How long kubeadm gives a control-plane component to start (its startupProbe's
+ * failureThreshold x periodSeconds); the patches keep it, probing every second. */
+#define CONTROL_PLANE_CHECK "10m0s"
+#define CONTROL_PLANE_CHECK_S 600
+
+const char *const kl_kubeadm_patch_targets[] = { "etcd", "kube-apiserver", "kube-controller-manager",
+						 "kube-scheduler", NULL };
+
+int
+kl_kubeadm_patch(const char *target, struct kl_strbuf *out, struct kl_err *err)
+{
+	struct kl_yaml_out y;
+
+	kl_yaml_out_init(&y, out);
+	kl_yaml_doc_begin(&y);
+	kl_yaml_map_begin(&y);
+	kl_yaml_str(&y, "spec");
+	kl_yaml_map_begin(&y);
+	kl_yaml_str(&y, "containers");
+	kl_yaml_seq_begin(&y);
+	kl_yaml_map_begin(&y);
+	kl_yaml_kv(&y, "name", target);
+	kl_yaml_str(&y, "startupProbe");
+	kl_yaml_map_begin(&y);
+	kl_yaml_kv_int(&y, "initialDelaySeconds", 1);
+	kl_yaml_kv_int(&y, "periodSeconds", 1);
+	kl_yaml_kv_int(&y, "failureThreshold", CONTROL_PLANE_CHECK_S);
+	kl_yaml_map_end(&y);
+	kl_yaml_map_end(&y);
+	kl_yaml_seq_end(&y);
+	kl_yaml_map_end(&y);
+	kl_yaml_map_end(&y);
+	kl_yaml_doc_end(&y);
+	return kl_yaml_out_finish(&y, err);
+}
+
 static void
 init_configuration(struct render *r)
 {
@@ -235,12 +271,18 @@ init_configuration(struct render *r)
 	kl_yaml_str(y, "taints");
 	kl_yaml_empty_seq(y);
 	kl_yaml_map_end(y);
+	if (p->patches_dir) {
+		kl_yaml_str(y, "patches");
+		kl_yaml_map_begin(y);
+		kl_yaml_kv(y, "directory", p->patches_dir);
+		kl_yaml_map_end(y);
+	}
 	/* v1beta4 has timeouts: machines under software emulation need more than the
 	 * defaults (1m for API calls, 4m for the control plane). */
 	if (r->ver.minor >= 31) {
 		kl_yaml_str(y, "timeouts");
 		kl_yaml_map_begin(y);
-		kl_yaml_kv(y, "controlPlaneComponentHealthCheck", "10m0s");
+		kl_yaml_kv(y, "controlPlaneComponentHealthCheck", CONTROL_PLANE_CHECK);
 		kl_yaml_kv(y, "kubeletHealthCheck", "10m0s");
 		kl_yaml_kv(y, "kubernetesAPICall", "5m0s");
 		kl_yaml_map_end(y);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kubelaunch/kubeadm.h"
+#include "kubelaunch/node.h"
 #include "kubelaunch/strvec.h"
 #include "k8s.h"
 
@@ -70,6 +71,7 @@ kl_k8s_render_kubeadm(struct k8s *k, struct kl_strbuf *yaml, struct kl_err *err)
 		.cgroup_driver = k->systemd ? "systemd" : "cgroupfs", .cgroup_v1 = k->cgroup_v1,
 		.image_repository = k->o->image_repository, .pull_never = k->o->image_bundle != NULL,
 		.extra_config = k->o->extra_config, .feature_gates = k->o->feature_gates,
+		.patches_dir = KL_NODE_KUBEADM_PATCHES,
 	};
 
 	return kl_kubeadm_render(&kp, yaml, err);

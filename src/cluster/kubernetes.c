@@ -296,8 +296,8 @@ kubeadm(struct k8s *k, int timeout_ms, struct kl_err *err, const char *const *ar
 
 /* First start: kubeadm init (reset and one retry on failure). Restart: only the
  * phases that rebuild what a stopped machine lost. */
-/* What the control plane is made from: kubeadm.yaml and the certificates kubeadm gets,
- * hashed. A restart with the same inputs has nothing for kubeadm's phases to change. */
+/* What the control plane is made from: kubeadm.yaml, its patches and the certificates
+ * kubeadm gets, hashed. A restart with the same inputs has nothing for kubeadm's phases to change. */
 static void
 control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
 {
@@ -307,6 +307,9 @@ control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
 
 	if (kl_k8s_render_kubeadm(k, &all, NULL) != 0)
 		kl_strbuf_addstr(&all, "(unrenderable)");
+	for (const char *const *t = kl_kubeadm_patch_targets; *t; t++)
+		if (kl_kubeadm_patch(*t, &all, NULL) != 0)
+			kl_strbuf_addstr(&all, "(unrenderable)");
 	kl_certs_kubeadm_files(&k->certs, &files, &n);
 	for (size_t i = 0; i < n; i++) {
 		kl_strbuf_addf(&all, "\n%s\n", files[i].name);
@@ -336,6 +339,30 @@ settle_after_reset(struct k8s *k, struct kl_err *err)
 
 	snprintf(port, sizeof(port), "%d", k->c->machine->spec.apiserver_port);
 	return kl_k8s_run(k, 180000, KL_R_K8S_INIT, NULL, err, "sh", "-c", script, "sh", port, NULL);
+}
+
+/* containerd answers `ctr version` a moment before its CRI service has recovered its
+ * state ("server is not initialized yet"), and kubeadm's preflight asks the CRI: a
+ * preflight failure changed nothing, so init runs again as it was, for up to 10 s,
+ * instead of a reset and a retry (its output in k->log from `from` on). 0 once init
+ * passed; -1 when it failed otherwise. */
+static int
+cri_not_ready(struct k8s *k, size_t from, struct kl_err *err, const char *const *init)
+{
+	long long until = kl_now_ms() + 10000;
+
+	for (;;) {
+		const char *out = k->log.buf + from;
+
+		if (!strstr(out, "execution phase preflight") || !strstr(out, "server is not initialized yet") ||
+		    kl_now_ms() >= until)
+			return -1;
+		kl_info("kubeadm init: containerd's CRI is not ready yet; running init again");
+		kl_sleep_ms(200);
+		from = k->log.len;
+		if (kubeadm(k, k->o->wait_timeout_ms, err, init) == 0)
+			return 0;
+	}
 }
 
 static int
@@ -375,8 +402,10 @@ control_plane(struct k8s *k, int restart, struct kl_err *err)
 				return -1;
 		}
 	} else {
+		size_t mark = k->log.len;
+
 		SUB(k->o, "Booting up control plane ...");
-		if (kubeadm(k, k->o->wait_timeout_ms, err, init) != 0) {
+		if (kubeadm(k, k->o->wait_timeout_ms, err, init) != 0 && cri_not_ready(k, mark, err, init) != 0) {
 			kl_warn("kubeadm init failed, resetting and trying once more: %s", err->msg);
 			SUB(k->o, "kubeadm init failed; resetting and trying once more ...");
 			if (kubeadm(k, 300000, err, reset) != 0 || settle_after_reset(k, err) != 0 ||

@@ -78,7 +78,8 @@ install_from_view(struct k8s *k, const char *view, struct kl_err *err)
 			  kl_binary_names[0], kl_binary_names[1], kl_binary_names[2], NULL);
 }
 
-/* Binaries, certificates and kubeadm.yaml to the machine (identical files are skipped). */
+/* Binaries, certificates, kubeadm.yaml and its patches to the machine (identical files
+ * are skipped). */
 int
 kl_k8s_copy_files(struct k8s *k, struct kl_err *err)
 {
@@ -114,6 +115,16 @@ kl_k8s_copy_files(struct k8s *k, struct kl_err *err)
 	}
 	if (kl_k8s_render_kubeadm(k, &yaml, err) != 0 || kl_k8s_copy_data(k, yaml.buf, KL_NODE_KUBEADM_YAML, 0600, err) != 0)
 		goto out;
+	for (const char *const *t = kl_kubeadm_patch_targets; *t; t++) {
+		char *dst = kl_xasprintf(KL_NODE_KUBEADM_PATCHES "/%s+strategic.yaml", *t);
+		int r;
+
+		kl_strbuf_reset(&yaml);
+		r = kl_kubeadm_patch(*t, &yaml, err) == 0 ? kl_k8s_copy_data(k, yaml.buf, dst, 0600, err) : -1;
+		free(dst);
+		if (r != 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	free(view);

@@ -1,9 +1,9 @@
 /*
- * waits.c: what start waits for, in order: the API server, kubelet, node Ready, the
- * default service account, the system pods, DNS. What the API answers is asked from
- * the host through the API client; kubelet and DNS are probes run as root on the
- * machine ($1 is the binaries' directory, $2 the node's name). Each is polled until
- * it succeeds or the deadline passes.
+ * waits.c: what start waits for: the API server, kubelet, node Ready, the default
+ * service account, the system pods, DNS. What the API answers is asked from the host
+ * through the API client; kubelet and DNS are probes run as root on the machine ($1 is
+ * the binaries' directory, $2 the node's name). All are polled together, each at its
+ * own interval, until every one succeeds or the deadline passes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +163,7 @@ wait_dns(struct waiter *w, struct kl_strbuf *why)
 		     why);
 }
 
-/* The wait targets, in the order they are waited for (--wait names them). */
+/* The wait targets (--wait names them), in the order a timeout names the first missing. */
 static const struct {
 	unsigned bit;
 	const char *name, *what;
@@ -171,11 +171,11 @@ static const struct {
 	int poll_ms;
 } targets[] = {
 	{ KL_WAIT_APISERVER, "apiserver", "the API server", wait_apiserver, 100 },
-	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", wait_kubelet, 500 },
+	{ KL_WAIT_KUBELET, "kubelet", "kubelet to run", wait_kubelet, 200 },
 	{ KL_WAIT_NODE_READY, "node_ready", "the node to be Ready", wait_node_ready, 200 },
 	{ KL_WAIT_DEFAULT_SA, "default_sa", "the default service account", wait_default_sa, 200 },
 	{ KL_WAIT_SYSTEM_PODS, "system_pods", "the system pods", wait_system_pods, 250 },
-	{ KL_WAIT_DNS, "dns", "DNS to answer", wait_dns, 500 },
+	{ KL_WAIT_DNS, "dns", "DNS to answer", wait_dns, 200 },
 };
 
 int
@@ -232,35 +232,57 @@ kl_cluster_wait(struct kl_runner *r, struct kl_kube *kube, const char *bin_dir, 
 {
 	struct waiter w = { .r = r, .kube = kube, .bin_dir = bin_dir, .node = node, .machine = machine,
 			    .deadline = kl_now_ms() + timeout_ms };
-	struct kl_strbuf why = KL_STRBUF_INIT;
+	struct kl_strbuf why[KL_ARRAY_SIZE(targets)];
+	long long t0 = kl_now_ms(), next[KL_ARRAY_SIZE(targets)] = { 0 };
+	unsigned pending = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < KL_ARRAY_SIZE(targets) && rc == 0; i++) {
-		long long t0 = kl_now_ms();
-		int done;
-
-		if (!(mask & targets[i].bit))
-			continue;
-		for (;;) {
-			kl_strbuf_reset(&why);
-			done = targets[i].check(&w, &why);
-			if (done == 1)
-				break;
-			if (done < 0 || kl_now_ms() + targets[i].poll_ms >= w.deadline) {
-				rc = kl_err_set(err, KL_R_K8S_WAIT, "%s %s on '%s'%s%s",
-						done < 0 ? "cannot check" : "timed out waiting for", targets[i].what, machine,
-						why.len ? ": " : "", why.buf);
-				break;
-			}
-			if (kl_interrupted()) {
-				rc = kl_interrupt_err(err, "waiting for the cluster");
-				break;
-			}
-			kl_sleep_ms(targets[i].poll_ms);
-		}
-		if (rc == 0)
-			kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
+	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++) {
+		kl_strbuf_init(&why[i], 0);
+		pending |= mask & targets[i].bit;
 	}
-	kl_strbuf_release(&why);
+	/* All targets at once, each polled at its own interval: what is ready early (DNS
+	 * before the last system pod, say) costs no turn of its own. */
+	while (pending && rc == 0) {
+		long long soonest = w.deadline + 1;
+		size_t first = KL_ARRAY_SIZE(targets);
+
+		for (size_t i = 0; i < KL_ARRAY_SIZE(targets) && rc == 0; i++) {
+			int done;
+
+			if (!(pending & targets[i].bit))
+				continue;
+			if (next[i] <= kl_now_ms()) {
+				kl_strbuf_reset(&why[i]);
+				done = targets[i].check(&w, &why[i]);
+				if (done == 1) {
+					pending &= ~targets[i].bit;
+					kl_info("waited %lld ms for %s", kl_now_ms() - t0, targets[i].what);
+					continue;
+				}
+				if (done < 0)
+					rc = kl_err_set(err, KL_R_K8S_WAIT, "cannot check %s on '%s'%s%s", targets[i].what,
+							machine, why[i].len ? ": " : "", why[i].buf);
+				next[i] = kl_now_ms() + targets[i].poll_ms;
+			}
+			if (first == KL_ARRAY_SIZE(targets))
+				first = i;
+			if (next[i] < soonest)
+				soonest = next[i];
+		}
+		if (rc != 0 || !pending)
+			break;
+		/* The first target in the fixed order is the one to name: what follows it
+		 * usually waits on it (no DNS without Ready). */
+		if (soonest >= w.deadline)
+			rc = kl_err_set(err, KL_R_K8S_WAIT, "timed out waiting for %s on '%s'%s%s", targets[first].what,
+					machine, why[first].len ? ": " : "", why[first].buf);
+		else if (kl_interrupted())
+			rc = kl_interrupt_err(err, "waiting for the cluster");
+		else if (soonest > kl_now_ms())
+			kl_sleep_ms(soonest - kl_now_ms());
+	}
+	for (size_t i = 0; i < KL_ARRAY_SIZE(targets); i++)
+		kl_strbuf_release(&why[i]);
 	return rc;
 }

@@ -45,7 +45,9 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 	const char *pidfile = kl_args_str(&ctx->args, "pidfile", NULL), *log = kl_args_str(&ctx->args, "log", NULL);
 	struct sigaction sa = { .sa_handler = on_term };
 	char pidtext[32];
-	unsigned delay_ms = 500;
+	/* The first restart comes after 250 ms (kubelet exits at once when it starts a
+	 * moment before containerd's CRI is ready), then backs off. */
+	unsigned delay_ms = 125;
 
 	if (pidfile == NULL)
 		return kl_err_set(err, KL_R_USAGE, "supervise needs --pidfile and a command after --");

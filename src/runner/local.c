@@ -273,6 +273,36 @@ out:
 	return rc;
 }
 
+/* A file this runner copies gets its source's modification time (take_time: through
+ * fd when >= 0, else on dst), so the same size and time again is the same file
+ * (rsync's quick check, quick_same), known without reading either: the binaries are
+ * ~200 MB to hash on every start. Small files and data copies (no source file) are
+ * always hashed: two small files written in one tick of the file system's clock
+ * can have the same size and time. */
+#define QUICK_CHECK_MIN (1024 * 1024)
+
+static int
+quick_same(struct kl_copy_src *src, const char *dst)
+{
+	struct stat s, d;
+
+	return src->path && fstat(src->fd, &s) == 0 && s.st_size >= QUICK_CHECK_MIN && stat(dst, &d) == 0 &&
+	       S_ISREG(d.st_mode) && d.st_size == s.st_size && d.st_mtim.tv_sec == s.st_mtim.tv_sec &&
+	       d.st_mtim.tv_nsec == s.st_mtim.tv_nsec;
+}
+
+static int
+take_time(struct kl_copy_src *src, int fd, const char *dst)
+{
+	struct stat s;
+	struct timespec times[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
+
+	if (src->path == NULL || fstat(src->fd, &s) != 0)
+		return 0;
+	times[1] = s.st_mtim;
+	return fd >= 0 ? futimens(fd, times) : utimensat(AT_FDCWD, dst, times, 0);
+}
+
 /* Copy into dst through a temporary file beside it; the caller checked the hash. */
 static int
 copy_direct(struct kl_copy_src *src, const char *dst, mode_t mode, struct kl_err *err)
@@ -319,7 +349,7 @@ copy_direct(struct kl_copy_src *src, const char *dst, mode_t mode, struct kl_err
 			   src->path ? src->path : "data");
 		goto out;
 	}
-	if (fchmod(fd, mode & 07777) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+	if (fchmod(fd, mode & 07777) != 0 || take_time(src, fd, NULL) != 0 || fsync(fd) != 0 || close(fd) != 0) {
 		fd = -1;
 		kl_err_errno(err, KL_R_HOST_IO, "cannot write '%s'", tmp);
 		goto out;
@@ -352,10 +382,15 @@ local_copy(struct kl_runner *r, struct kl_copy_src *src, const char *dst, mode_t
 	/* Root's files when we are not root: through `sudo -n` commands, as on a machine. */
 	if (sudo && geteuid() != 0)
 		return kl_runner_copy_by_commands(r, src, dst, mode, sudo, copied, err);
+	if (quick_same(src, dst)) {
+		kl_debug("runner: local: '%s' is up to date (same size and modification time)", dst);
+		return 0;
+	}
 	if (kl_copy_src_sha256(src, want, err) != 0)
 		return -1;
 	if (kl_sha256_file(dst, have, &ignored) == 0 && strcmp(want, have) == 0) {
 		kl_debug("runner: local: '%s' is up to date (sha256 %s)", dst, want);
+		take_time(src, -1, dst); /* the quick check next time */
 		return 0;
 	}
 	if (copy_direct(src, dst, mode, err) != 0)

@@ -10,6 +10,7 @@
 #   cluster_ingress_echo     an agnhost behind the Ingress `echo` (needs the ingress addon)
 #   cluster_ingress_answers BASE  BASE routes echo.kubelaunch.test to it, other hosts 404
 #   cluster_workload_kept    after a restart: Ready, the ConfigMap still there
+#   last_start_log           the newest start's run log (its phases and waits are there)
 #   until_ok N CMD...        CMD succeeds within N tries, a second apart
 
 cluster_is_up() {
@@ -102,4 +103,8 @@ cluster_iso_or_skip() {
 		test_done
 		exit
 	fi
+}
+
+last_start_log() {
+	ls -t "$KUBELAUNCH_HOME"/logs/start_*.log | head -n1
 }

@@ -40,6 +40,12 @@ test_expect_success 'its containerd started from the preload built by --download
 	! grep -q "Importing" out
 '
 
+test_expect_success 'kubeadm init ran once: its preflight waited for containerd'"'"'s CRI, no reset and retry' '
+	log=$(last_start_log) &&
+	grep -q "phase kubeadm init:" "$log" &&
+	! grep -q "resetting and trying once more" "$log"
+'
+
 test_expect_success 'a start from another KUBELAUNCH_HOME is refused at once: what runs and whose it is' '
 	t0=$(date +%s) &&
 	test_expect_code 35 env KUBELAUNCH_HOME="$TRASH/second-home" kubelaunch start --driver=none \
@@ -71,6 +77,17 @@ test_expect_success 'stop, then start again: Ready, the workload still there, fa
 	$START >out &&
 	grep -q "Restarting the control plane" out &&
 	cluster_workload_kept
+'
+
+test_expect_success 'the restart: nothing applied again, the static pods probed every second from 1 s' '
+	log=$(last_start_log) &&
+	grep -q "RBAC and node labels unchanged since the last start" "$log" &&
+	grep -o "phase [^:]*: [0-9]* ms\|waited [0-9]* ms for .*" "$log" &&
+	for pod in etcd kube-apiserver kube-controller-manager kube-scheduler; do
+		probe=$($KUBECTL -n kube-system get pod $pod-kubelaunch \
+			-o jsonpath="{.spec.containers[0].startupProbe.initialDelaySeconds} {.spec.containers[0].startupProbe.periodSeconds} {.spec.containers[0].startupProbe.failureThreshold}") &&
+		echo "$pod: $probe" && test "$probe" = "1 1 600" || return 1
+	done
 '
 
 test_expect_success 'kill -9 of kubelaunch in the middle of a start, then start again: it completes' '

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/test-lib.sh"
 
 . "$KL_SRC/tests/t/lib-testbench.sh"
+. "$KL_SRC/tests/t/lib-cluster.sh"
 testbench_or_skip
 
 # One cluster per host: wait for another test's to go away.
@@ -20,11 +21,6 @@ START="kubelaunch start --driver=none --kubernetes-version $KL_TB_VERSION --bina
 	--image-bundle $KL_TB_IMAGES --dns-upstream=none --wait-timeout 8m"
 BRIDGE=/etc/cni/net.d/10-kubelaunch-bridge.conflist
 test_when_finished "kubelaunch delete"
-
-# The newest start's log (what it waited for is logged there).
-last_start_log() {
-	ls -t "$KUBELAUNCH_HOME"/logs/start_*.log | head -n1
-}
 
 # A CNI manifest with no DaemonSet: a ConfigMap holding a bridge conflist. Nothing
 # installs it on the node, so the node stays NotReady: only --wait=none can return.

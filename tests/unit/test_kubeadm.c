@@ -32,14 +32,15 @@ static const struct {
 	  { .kubernetes_version = "v1.30.14", .node_name = "dev", .node_ip = "192.168.39.11", .apiserver_port = 9443,
 	    .image_repository = "mirror.local:5000/k8s", .pull_never = 1, .cgroup_driver = "cgroupfs", .cgroup_v1 = 1,
 	    .extra_config = extra, .feature_gates = "SidecarContainers=true,InPlacePodVerticalScaling=false",
-	    .cert_sans = sans } },
+	    .cert_sans = sans, .patches_dir = "/var/lib/kubelaunch/kubeadm-patches" } },
 	{ "v1.34.2-default", { .kubernetes_version = "v1.34.2", .node_name = "kubelaunch", .node_ip = "192.168.39.10" } },
 	{ "v1.36.4-default", { .kubernetes_version = "v1.36.4", .node_name = "kubelaunch", .node_ip = "192.168.39.10" } },
 	{ "v1.37.2-default", { .kubernetes_version = "v1.37.2", .node_name = "kubelaunch", .node_ip = "192.168.39.10" } },
 	{ "v1.37.2-options",
 	  { .kubernetes_version = "v1.37.2", .node_name = "dev", .node_ip = "192.168.39.11", .apiserver_port = 9443,
 	    .image_repository = "mirror.local:5000/k8s", .pull_never = 1, .cgroup_driver = "cgroupfs", .cgroup_v1 = 1,
-	    .extra_config = extra, .feature_gates = "InPlacePodVerticalScaling=false", .cert_sans = sans } },
+	    .extra_config = extra, .feature_gates = "InPlacePodVerticalScaling=false", .cert_sans = sans,
+	    .patches_dir = "/var/lib/kubelaunch/kubeadm-patches" } },
 };
 
 static char *
@@ -105,6 +106,47 @@ KL_TEST(kubeadm_goldens)
 		kl_strbuf_release(&k);
 		free(path);
 	}
+}
+
+/* The static pods' patches: kube-apiserver's is a golden file; each names its own
+ * container and parses back. */
+KL_TEST(kubeadm_patches)
+{
+	int regen = getenv("KL_TEST_REGENERATE") && strcmp(getenv("KL_TEST_REGENERATE"), "1") == 0;
+	size_t n = 0;
+
+	for (const char *const *t = kl_kubeadm_patch_targets; *t; t++, n++) {
+		struct kl_strbuf got = KL_STRBUF_INIT, want = KL_STRBUF_INIT;
+		yaml_document_t doc;
+		int ndocs = 0, containers, c;
+		char why[256];
+		struct kl_err err;
+
+		CHECK_INT(kl_kubeadm_patch(*t, &got, &err), 0);
+		if (strcmp(*t, "kube-apiserver") == 0) {
+			char *path = golden_path("patch-kube-apiserver");
+
+			if (regen)
+				CHECK_INT(kl_write_file_atomic(path, got.buf, got.len, 0644, &err), 0);
+			else if (kl_read_file(path, &want, &err) != 0 || strcmp(got.buf, want.buf) != 0)
+				kl_unit_fail(__FILE__, __LINE__, "%s differs from the rendering; KL_TEST_REGENERATE=1 "
+					     "rewrites it", path);
+			free(path);
+		}
+		if (kl_yaml_load(got.buf, got.len, &doc, &ndocs, why, sizeof(why)) != 0) {
+			kl_unit_fail(__FILE__, __LINE__, "%s: %s", *t, why);
+		} else {
+			containers = kl_yaml_map_get(&doc, kl_yaml_map_get(&doc, 1, "spec"), "containers");
+			c = containers ? yaml_document_get_node(&doc, containers)->data.sequence.items.start[0] : 0;
+			CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, c, "name")), *t);
+			CHECK_STR(kl_yaml_node_str(&doc, kl_yaml_map_get(&doc, kl_yaml_map_get(&doc, c, "startupProbe"),
+									 "periodSeconds")), "1");
+			yaml_document_delete(&doc);
+		}
+		kl_strbuf_release(&got);
+		kl_strbuf_release(&want);
+	}
+	CHECK_INT(n, 4);
 }
 
 KL_TEST(kubeadm_api_versions_and_extra_args_shape)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -383,6 +384,43 @@ KL_TEST(runner_local_copy_skips_identical_files)
 	free(dst);
 	free(tmp);
 	free(src);
+	kl_runner_free(r);
+}
+
+/* A large file copied takes its source's modification time; the same size and time
+ * is up to date without hashing, and a rewritten destination (a new time) is copied
+ * again. */
+KL_TEST(runner_local_copy_quick_check)
+{
+	struct kl_runner *r = kl_runner_local_new();
+	struct kl_err err = { 0 };
+	char *dir = kl_xasprintf("%s/quick", kl_unit_tmpdir());
+	char *src = kl_xasprintf("%s/src", dir), *dst = kl_xasprintf("%s/dst", dir);
+	size_t len = 2 * 1024 * 1024;
+	char *big = kl_xmalloc(len);
+	struct stat s, d;
+	struct timespec past[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	int copied = -1;
+
+	memset(big, 'a', len);
+	CHECK_INT(kl_mkdir_p(dir, 0755, &err), 0);
+	CHECK_INT(kl_write_file_atomic(src, big, len, 0644, &err), 0);
+	CHECK_INT(utimensat(AT_FDCWD, src, past, 0), 0);
+	CHECK_INT(kl_runner_copy_file(r, src, dst, 0755, 0, &copied, &err), 0);
+	CHECK_INT(copied, 1);
+	CHECK_INT(stat(src, &s), 0);
+	CHECK_INT(stat(dst, &d), 0);
+	CHECK_INT(d.st_mtim.tv_sec, s.st_mtim.tv_sec);
+	CHECK_INT(kl_runner_copy_file(r, src, dst, 0755, 0, &copied, &err), 0);
+	CHECK_INT(copied, 0);
+	big[0] = 'b';
+	CHECK_INT(kl_write_file_atomic(dst, big, len, 0755, &err), 0);
+	CHECK_INT(kl_runner_copy_file(r, src, dst, 0755, 0, &copied, &err), 0);
+	CHECK_INT(copied, 1);
+	free(big);
+	free(src);
+	free(dst);
+	free(dir);
 	kl_runner_free(r);
 }
 

@@ -184,6 +184,10 @@ setup_net() {
 	echo "link $DUMMY" >>"$STATE/created"
 	ip addr add "$NODE_IP/32" dev "$DUMMY" || die "cannot add $NODE_IP to '$DUMMY'"
 	ip link set "$DUMMY" up
+	# Service IPs are routed before kube-proxy's NAT sees them: without a default route
+	# (an isolated VM, where bench/start-qemu.sh runs this) an on-link one on our
+	# interface, as kubelaunch's node setup adds; it goes with the interface.
+	ip route show default | grep -q . || ip route add default dev "$DUMMY"
 	sysctl -q -w net.ipv4.ip_forward=1
 	sysctl -q -w net.bridge.bridge-nf-call-iptables=1 2>/dev/null || true
 	sysctl -q -w net.bridge.bridge-nf-call-ip6tables=1 2>/dev/null || true

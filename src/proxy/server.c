@@ -255,6 +255,7 @@ kl_proxy_new(const struct kl_proxy_opts *o, struct kl_err *err)
 	p->port = o->port;
 	p->stop_flag = o->stop_flag;
 	p->sh.server = kl_xstrdup(o->target->server);
+	p->sh.http2 = !(getenv("KL_PROXY_HTTP2") && strcmp(getenv("KL_PROXY_HTTP2"), "0") == 0); /* for the bench */
 	p->loops = kl_xcalloc((size_t)n, sizeof(*p->loops));
 	if ((p->sh.filter = kl_proxy_filter_new(o->accept_hosts, o->reject_paths, o->accept_paths, err)) == NULL ||
 	    resolve_upstream(&p->sh, o->target->server, err) != 0 ||

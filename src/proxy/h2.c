@@ -212,6 +212,16 @@ callbacks_init(void)
 void
 kl_px_h2_flush(struct kl_px_up *u)
 {
+	if (!u->h2 || u->closing || u->send_queued)
+		return;
+	u->send_queued = 1;
+	u->send_next = u->p->sendq;
+	u->p->sendq = u;
+}
+
+static void
+send_now(struct kl_px_up *u)
+{
 	const uint8_t *data;
 	ssize_t n = 0;
 
@@ -454,8 +464,26 @@ kl_px_h2_fail(struct kl_px_up *u, const char *why)
 }
 
 void
+kl_px_h2_send_all(struct kl_px_loop *p)
+{
+	struct kl_px_up *u;
+
+	while ((u = p->sendq)) {
+		p->sendq = u->send_next;
+		u->send_queued = 0;
+		u->send_next = NULL;
+		send_now(u);
+	}
+}
+
+void
 kl_px_h2_release(struct kl_px_up *u)
 {
+	for (struct kl_px_up **pp = &u->p->sendq; *pp; pp = &(*pp)->send_next)
+		if (*pp == u) {
+			*pp = u->send_next;
+			break;
+		}
 	for (struct kl_px_client *c = u->p->clients; c; c = c->next)
 		if (c->h2up == u)
 			detach(c);

@@ -56,6 +56,8 @@ struct kl_px_up {
 	nghttp2_session *h2;           /* the server chose h2 */
 	int nstreams;                  /* clients attached (waiting for the handshake or streams) */
 	int in_h2;                     /* inside nghttp2 (its callbacks may not send) */
+	int send_queued;               /* on the loop's list of sessions to send at the end of this turn */
+	struct kl_px_up *send_next;
 };
 
 struct kl_px_headers {
@@ -132,6 +134,9 @@ struct kl_px_loop {
 	int nbusy, busy_max;
 	int h2_state;                  /* the API server and h2: 0 not known yet, 1 speaks it, -1 does not */
 	struct kl_px_client *dirty;    /* clients with answer bytes to flush after nghttp2's callbacks */
+	struct kl_px_up *sendq;        /* sessions with frames to send: once a turn, all together */
+	uv_prepare_t before_poll;      /* both send the sessions of sendq */
+	uv_check_t after_poll;
 	char rbuf[KL_PX_READ_SIZE];    /* every read lands here (one loop, one read at a time) */
 	char tbuf[KL_PX_READ_SIZE];    /* decrypted data */
 };
@@ -221,8 +226,12 @@ void kl_px_h2_body(struct kl_px_client *c, const char *data, size_t len);
 void kl_px_h2_body_end(struct kl_px_client *c);
 /* Decrypted bytes from the server. */
 void kl_px_h2_input(struct kl_px_up *u, const char *data, size_t len);
-/* Write what nghttp2 has to send (frames, body, window updates) while the socket keeps up. */
+/* What nghttp2 has to send (frames, body, window updates) is written at the end of this
+ * turn of the loop (the requests of every client that came in it in one TLS record,
+ * one write), while the socket keeps up. */
 void kl_px_h2_flush(struct kl_px_up *u);
+/* The end of a turn: send what the sessions of p have. */
+void kl_px_h2_send_all(struct kl_px_loop *p);
 /* The client wrote some of the answer: give the window back when it caught up. */
 void kl_px_h2_drained(struct kl_px_client *c);
 /* Request body bytes nghttp2 has not taken yet. */

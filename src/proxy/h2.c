@@ -169,12 +169,14 @@ static ssize_t
 read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len, uint32_t *flags, nghttp2_data_source *src,
 	  void *arg)
 {
-	struct kl_px_client *c = src->ptr;
-	size_t have = c->h2body.len - c->h2body_off;
+	struct kl_px_client *c = stream_client(s, id);
+	size_t have;
 
-	(void)s;
-	(void)id;
+	(void)src;
 	(void)arg;
+	if (!c) /* the client went away: the stream is reset */
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	have = c->h2body.len - c->h2body_off;
 	if (len > have)
 		len = have;
 	memcpy(buf, c->h2body.buf + c->h2body_off, len);

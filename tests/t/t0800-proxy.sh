@@ -111,6 +111,21 @@ for i in range(1, 53):
 	fi
 '
 
+test_expect_success 'a slow reader of the 50 MB list: its stream waits (flow control), the others do not' '
+	{ curl -fsS --limit-rate 10M -o slow.json "$URL/api/v1/namespaces/default/configmaps?labelSelector=" & } &&
+	spid=$! &&
+	sleep 1 &&
+	for i in $(seq 5); do
+		curl -fsS -m 2 -o /dev/null -w "%{time_total}\n" "$URL/version" >>times || return 1
+	done &&
+	rss=$(ps -o rss= -p $PID) &&
+	echo "while a client reads at 10 MB/s: /version in $(tr "\n" " " <times)s; proxy RSS $rss KiB" &&
+	test_pid_alive $spid &&
+	wait $spid &&
+	test "$(stat -c %s slow.json)" -gt 50000000 &&
+	if ! ldd "$KL_BIN" | grep -q libasan; then test "$rss" -lt 40000; fi
+'
+
 test_expect_success 'a chunked request body goes through' '
 	curl -fsS -o put.json -X PUT -H "Transfer-Encoding: chunked" -H "Content-Type: application/json" \
 		--data-binary @cm-52.json "$URL/api/v1/namespaces/default/configmaps/big-52" &&

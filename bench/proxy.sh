@@ -8,7 +8,8 @@
 # time `dashboard --url` takes to the URL.
 #   BENCH_RUNS (3)  BENCH_SECONDS (10)  BENCH_CONNS (50 200: each is measured)
 #   BENCH_PATH (/api/v1/namespaces/default/services/kubernetes)
-#   BENCH_PROXIES (ours ours-h1 kubectl; also ours-1loop: one event loop)
+#   BENCH_PROXIES (ours ours-h1 kubectl; also ours-1loop: one event loop, ours-nolimit:
+#     no limit on short requests in flight)
 #   BENCH_WRK_THREADS (2)  BENCH_WRK (a prefix for wrk, e.g. "taskset -c 1")
 set -eu
 KL_SRC=${KL_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -51,7 +52,8 @@ variant_env() {
 	ours) echo ;;
 	ours-h1) echo KL_PROXY_HTTP2=0 ;;       # HTTP/1.1 to the API server, as before HTTP/2
 	ours-1loop) echo KL_PROXY_LOOPS=1 ;;    # one event loop instead of one per CPU
-	*) echo "bench/proxy.sh: unknown proxy '$1' (ours ours-h1 ours-1loop kubectl)" >&2; exit 1 ;;
+	ours-nolimit) echo KL_PROXY_BUSY_MAX=100000 ;; # no limit on short requests in flight (default 32 a loop)
+	*) echo "bench/proxy.sh: unknown proxy '$1' (ours ours-h1 ours-1loop ours-nolimit kubectl)" >&2; exit 1 ;;
 	esac
 }
 declare -A PIDS PORTS

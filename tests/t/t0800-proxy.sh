@@ -195,7 +195,8 @@ test_expect_success 'the API server killed: 502 with the reason; started again: 
 	curl -sS -D h502 -o body502 "$URL/version" &&
 	head -n1 h502 | grep -q " 502 " &&
 	grep -q "cannot be reached: connection refused" body502 &&
-	(xargs -d "\n" -a apiserver.argv setsid >"$FX/kube-apiserver.log" 2>&1 </dev/null & echo $! >"$FX/kube-apiserver.pid") &&
+	(set -- && while IFS= read -r a; do set -- "$@" "$a"; done <apiserver.argv &&
+		{ setsid "$@" >"$FX/kube-apiserver.log" 2>&1 </dev/null & } && echo $! >"$FX/kube-apiserver.pid") &&
 	for _ in $(seq 150); do curl -fs -o /dev/null "$URL/readyz" && break; sleep 0.2; done &&
 	curl -fsS "$URL/version" | jq -e .gitVersion &&
 	test_pid_alive $PID

@@ -211,8 +211,6 @@ void kl_px_up_resume(struct kl_px_up *u);
 void kl_px_up_sweep(struct kl_px_loop *p);
 /* A new connection (connecting); offer_h2: ALPN offers h2. */
 struct kl_px_up *kl_px_up_new(struct kl_px_loop *p, int offer_h2);
-/* The connection failed: its client(s) are told why, it is closed. */
-void kl_px_up_fail(struct kl_px_up *u, const char *why);
 
 /* h2.c */
 /* Attach c's request to an HTTP/2 connection (or one in its handshake, which offers

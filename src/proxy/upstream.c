@@ -113,9 +113,9 @@ kl_px_up_close(struct kl_px_up *u)
 	uv_close((uv_handle_t *)&u->tcp, up_closed);
 }
 
-/* The connection failed: tell its client, close it. */
-void
-kl_px_up_fail(struct kl_px_up *u, const char *why)
+/* The connection failed: tell its client(s), close it. */
+static void
+up_fail(struct kl_px_up *u, const char *why)
 {
 	struct kl_px_client *c = u->c;
 	int retryable = u->used && u->got == 0;
@@ -145,7 +145,7 @@ wrote(uv_write_t *req, int status)
 	if (u->closing)
 		return;
 	if (status < 0) {
-		kl_px_up_fail(u, uv_strerror(status));
+		up_fail(u, uv_strerror(status));
 		return;
 	}
 	if (u->h2 && kl_px_up_pending(u) < KL_PX_LOW)
@@ -182,7 +182,7 @@ kl_px_up_flush(struct kl_px_up *u)
 	if (u->closing || !u->ready || u->plain.len == 0)
 		return;
 	if (SSL_write(u->ssl, u->plain.buf, (int)u->plain.len) <= 0) {
-		kl_px_up_fail(u, ssl_why());
+		up_fail(u, ssl_why());
 		return;
 	}
 	kl_strbuf_reset(&u->plain);
@@ -237,12 +237,12 @@ handshake(struct kl_px_up *u)
 
 		snprintf(why, sizeof(why), "has a certificate our CA does not verify: %s",
 			 X509_verify_cert_error_string(v));
-		kl_px_up_fail(u, why);
+		up_fail(u, why);
 	} else {
 		char why[320];
 
 		snprintf(why, sizeof(why), "refused the TLS handshake: %s", ssl_why());
-		kl_px_up_fail(u, why);
+		up_fail(u, why);
 	}
 	return -1;
 }
@@ -275,11 +275,11 @@ deliver(struct kl_px_up *u)
 	}
 	e = SSL_get_error(u->ssl, n);
 	if (e == SSL_ERROR_ZERO_RETURN) {
-		kl_px_up_fail(u, NULL);
+		up_fail(u, NULL);
 		return;
 	}
 	if (e != SSL_ERROR_WANT_READ) {
-		kl_px_up_fail(u, ssl_why());
+		up_fail(u, ssl_why());
 		return;
 	}
 	flush_wbio(u); /* a key update, say */
@@ -292,7 +292,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct kl_px_client *c;
 
 	if (nread < 0) {
-		kl_px_up_fail(u, nread == UV_EOF ? NULL : uv_strerror((int)nread));
+		up_fail(u, nread == UV_EOF ? NULL : uv_strerror((int)nread));
 		return;
 	}
 	if (nread == 0)
@@ -326,7 +326,7 @@ on_connect(uv_connect_t *req, int status)
 		return;
 	if (status < 0) {
 		snprintf(why, sizeof(why), "cannot be reached: %s", uv_strerror(status));
-		kl_px_up_fail(u, why);
+		up_fail(u, why);
 		return;
 	}
 	u->connected = 1;
@@ -416,7 +416,7 @@ kl_px_up_sweep(struct kl_px_loop *p)
 	for (u = p->ups; u; u = next) {
 		next = u->next;
 		if (!u->ready && !u->closing && u->deadline <= now)
-			kl_px_up_fail(u, u->connected ? "did not finish the TLS handshake in time"
+			up_fail(u, u->connected ? "did not finish the TLS handshake in time"
 					       : "cannot be reached: the connection timed out");
 	}
 }

@@ -12,12 +12,12 @@ export KL_DEV_CACHE
 
 # libvirt is compiled against but loaded at run time (src/driver/virt.c): linked, it
 # would add ~9 ms to every command's start-up. The unit tests link it.
-LIBS_PC := libcurl yaml-0.1 openssl libuv libssh jansson
+LIBS_PC := libcurl yaml-0.1 openssl libuv libssh jansson libnghttp2
 LIBS_PC_CFLAGS_ONLY := libvirt
 
 # Debian packages: to build, to run the tests, and what the fragments below add.
 DEPS_BUILD := gcc make pkg-config git libvirt-dev libcurl4-openssl-dev libyaml-dev libssl-dev \
-	libuv1-dev libssh-dev libjansson-dev libhttp-parser-dev
+	libuv1-dev libssh-dev libjansson-dev libhttp-parser-dev libnghttp2-dev
 DEPS_TEST := openssh-server openssh-client openssl curl python3 qemu-system-x86 qemu-utils \
 	libvirt-daemon-system libvirt-clients containerd runc etcd-server containernetworking-plugins \
 	iptables nftables conntrack socat ethtool ebtables iproute2 hyperfine jq bind9-dnsutils busybox \

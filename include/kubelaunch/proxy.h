@@ -5,10 +5,13 @@
  * libuv loops (one per CPU, at most 4, sharing the listening socket), HTTP parsed by
  * http-parser, TLS by OpenSSL. Bodies stream in both directions (chunked bodies chunk by
  * chunk, a watch's events as they come; nothing is buffered whole: a side that cannot
- * keep up stops the other side's reads). Connections to the API server are kept and
- * reused; at most 32 short requests per loop are in flight to it, more wait their turn
+ * keep up stops the other side's reads, or its HTTP/2 stream's window). To the API
+ * server: HTTP/2 (nghttp2) when it offers h2 in ALPN, as kubectl does, every request of
+ * a loop a stream on one connection; else HTTP/1.1 on kept, reused connections.
+ * At most 32 short requests per loop are in flight to it, more wait their turn
  * in order (watches, followed logs, bodies and upgrades never wait). Upgrades (exec,
- * attach, port-forward, websockets) are passed through when the path filter lets them.
+ * attach, port-forward, websockets) go over HTTP/1.1 and are passed through when the
+ * path filter lets them. KL_PROXY_HTTP2=0 keeps to HTTP/1.1 (for the bench).
  * When the API server cannot be reached the client gets 502 with the reason and the
  * proxy keeps serving.
  *

@@ -95,6 +95,8 @@ kl_px_hop_by_hop(const char *name)
 static void
 start_upstream(struct kl_px_client *c)
 {
+	if (!c->upgrade && kl_px_h2_take(c->p, c)) /* upgrades need HTTP/1.1 */
+		return;
 	c->up = kl_px_up_get(c->p, c);
 	kl_px_up_send(c->up, c->head.buf, c->head.len);
 	if (c->req_body || c->upgrade) /* only a request without a body is sent again */
@@ -143,8 +145,7 @@ release_place(struct kl_px_client *c)
 		w->queued = 0;
 		w->counted = 1;
 		p->nbusy++;
-		start_upstream(w);
-		kl_px_up_flush(w->up);
+		kl_px_client_restart(w);
 	}
 }
 
@@ -191,6 +192,7 @@ client_closed(uv_handle_t *h)
 	kl_strbuf_release(&c->head);
 	kl_strbuf_release(&c->leftover);
 	kl_strbuf_release(&c->out);
+	kl_strbuf_release(&c->h2body);
 	free(c);
 }
 
@@ -203,6 +205,7 @@ kl_px_client_close(struct kl_px_client *c)
 		return;
 	c->closed = c->closing = 1;
 	release_place(c);
+	kl_px_h2_cancel(c);
 	if (u) {
 		c->up = NULL;
 		u->c = NULL;
@@ -232,6 +235,7 @@ kl_px_client_finish(struct kl_px_client *c)
 		return;
 	kl_px_client_flush(c);
 	release_place(c);
+	kl_px_h2_cancel(c);
 	if (u) {
 		c->up = NULL;
 		u->c = NULL;
@@ -256,6 +260,7 @@ written(uv_write_t *req, int status)
 	/* The client caught up: let the upstream send more. */
 	if (c->up && c->up->paused && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < KL_PX_LOW)
 		kl_px_up_resume(c->up);
+	kl_px_h2_drained(c);
 }
 
 void
@@ -403,14 +408,12 @@ on_headers_complete(http_parser *hp)
 	return 0;
 }
 
-static int
-on_body(http_parser *hp, const char *at, size_t len)
+/* Body bytes for an HTTP/1.1 upstream, in the framing of its head. */
+static void
+send_body(struct kl_px_client *c, const char *at, size_t len)
 {
-	struct kl_px_client *c = hp->data;
 	char size[24];
 
-	if (!c->up)
-		return c->closing ? -1 : 0;
 	if (c->req_chunked) {
 		snprintf(size, sizeof(size), "%zx\r\n", len);
 		kl_px_up_send(c->up, size, strlen(size));
@@ -418,6 +421,19 @@ on_body(http_parser *hp, const char *at, size_t len)
 	kl_px_up_send(c->up, at, len);
 	if (c->req_chunked)
 		kl_px_up_send(c->up, "\r\n", 2);
+}
+
+static int
+on_body(http_parser *hp, const char *at, size_t len)
+{
+	struct kl_px_client *c = hp->data;
+
+	if (c->h2up)
+		kl_px_h2_body(c, at, len);
+	else if (c->up)
+		send_body(c, at, len);
+	else
+		return c->closing ? -1 : 0;
 	return 0;
 }
 
@@ -431,6 +447,8 @@ on_message_complete(http_parser *hp)
 	if (c->req_chunked && c->up)
 		kl_px_up_send(c->up, "0\r\n\r\n", 5);
 	c->req_done = 1;
+	if (c->h2up)
+		kl_px_h2_body_end(c);
 	if (c->upgrade) {
 		c->piping = 1; /* the rest is the new protocol */
 		return 0;
@@ -501,7 +519,49 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			c->paused = 1;
 			kl_px_client_reading(c, 0);
 		}
+	} else if (c->h2up) {
+		kl_px_h2_flush(c->h2up);
+		if (c->h2up && kl_px_h2_pending(c) > KL_PX_HIGH) {
+			c->paused = 1;
+			kl_px_client_reading(c, 0);
+		}
 	}
+}
+
+static void
+upstream_flush(struct kl_px_client *c)
+{
+	if (c->up)
+		kl_px_up_flush(c->up);
+	else if (c->h2up)
+		kl_px_h2_flush(c->h2up);
+}
+
+void
+kl_px_client_restart(struct kl_px_client *c)
+{
+	start_upstream(c);
+	upstream_flush(c);
+}
+
+void
+kl_px_client_h1(struct kl_px_client *c, struct kl_px_up *u, const char *body, size_t len)
+{
+	if (u) {
+		u->c = c;
+		u->got = 0;
+		c->up = u;
+	} else {
+		c->up = kl_px_up_get(c->p, c);
+	}
+	kl_px_up_send(c->up, c->head.buf, c->head.len);
+	if (len)
+		send_body(c, body, len);
+	if (c->req_done && c->req_chunked)
+		kl_px_up_send(c->up, "0\r\n\r\n", 5);
+	if (c->req_body)
+		kl_strbuf_release(&c->head);
+	kl_px_up_flush(c->up);
 }
 
 void
@@ -530,8 +590,7 @@ kl_px_client_next(struct kl_px_client *c)
 		if (c->closing)
 			return;
 		kl_px_client_flush(c);
-		if (c->up)
-			kl_px_up_flush(c->up);
+		upstream_flush(c);
 	}
 	if (!c->paused)
 		kl_px_client_reading(c, 1);
@@ -548,6 +607,7 @@ kl_px_client_accept(struct kl_px_loop *p)
 	kl_strbuf_init(&c->head, 0);
 	kl_strbuf_init(&c->leftover, 0);
 	kl_strbuf_init(&c->out, 0);
+	kl_strbuf_init(&c->h2body, 0);
 	kl_strbuf_init(&c->rh.field, 0);
 	kl_strbuf_init(&c->rh.value, 0);
 	kl_strbuf_init(&c->sh.field, 0);

@@ -5,6 +5,7 @@
  *   client.c    a client connection: its requests parsed, filtered and sent upstream
  *   response.c  the API server's response parsed and written back to the client
  *   upstream.c  TLS connections to the API server and the pool of idle ones
+ *   h2.c        HTTP/2 on an upstream connection (nghttp2): many requests as streams
  *   filter.c    the Host and path filters
  *   relay.c     plain TCP forwards on loopback (tunnel on qemu)
  */
@@ -16,6 +17,7 @@
 #include <stdatomic.h>
 
 #include <http_parser.h>
+#include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 #include <uv.h>
 
@@ -49,6 +51,13 @@ struct kl_px_up {
 	int connected, ready, closing, idle, reading, paused;
 	int used;                      /* has served a request before */
 	size_t got;                    /* bytes received for the current client */
+	/* HTTP/2 (h2.c): the clients' requests are streams, u->c stays NULL */
+	int offer_h2;                  /* ALPN offers h2 (then http/1.1) */
+	nghttp2_session *h2;           /* the server chose h2 */
+	int nstreams;                  /* clients attached (waiting for the handshake or streams) */
+	int in_h2;                     /* inside nghttp2 (its callbacks may not send) */
+	int send_queued;               /* on the loop's list of sessions to send at the end of this turn */
+	struct kl_px_up *send_next;
 };
 
 struct kl_px_headers {
@@ -82,6 +91,16 @@ struct kl_px_client {
 	int tunnel;                    /* after a 101: the API server's bytes go to the client as they are */
 	int resp_interim;
 	int closing, closed, reading, paused;
+	/* the request as an HTTP/2 stream (h2.c; c->up is NULL then) */
+	struct kl_px_up *h2up;         /* the connection, maybe still in its handshake */
+	int32_t stream_id;             /* 0: not submitted yet */
+	int h2_status;                 /* :status of the answer */
+	struct kl_strbuf h2body;       /* request body bytes nghttp2 has not taken yet */
+	size_t h2body_off;
+	int h2_deferred;               /* nghttp2 waits for more of the body */
+	size_t h2_owed;                /* bytes received, not yet given back to the stream's window */
+	int dirty;                     /* on the loop's list of clients to flush */
+	struct kl_px_client *dirty_next;
 };
 
 /* What every loop shares, read-only while they run. */
@@ -92,6 +111,7 @@ struct kl_px_shared {
 	char *host;                    /* HOST as the API server knows it */
 	char *host_port;               /* the Host header sent upstream */
 	int host_is_ip;
+	int http2;                     /* offer h2 (KL_PROXY_HTTP2=0: never) */
 	struct sockaddr_storage addr;
 };
 
@@ -112,6 +132,11 @@ struct kl_px_loop {
 	int nidle;
 	struct kl_px_client *waitq, *waitq_tail; /* short requests waiting for a place */
 	int nbusy, busy_max;
+	int h2_state;                  /* the API server and h2: 0 not known yet, 1 speaks it, -1 does not */
+	struct kl_px_client *dirty;    /* clients with answer bytes to flush after nghttp2's callbacks */
+	struct kl_px_up *sendq;        /* sessions with frames to send: once a turn, all together */
+	uv_prepare_t before_poll;      /* both send the sessions of sendq */
+	uv_check_t after_poll;
 	char rbuf[KL_PX_READ_SIZE];    /* every read lands here (one loop, one read at a time) */
 	char tbuf[KL_PX_READ_SIZE];    /* decrypted data */
 };
@@ -145,6 +170,11 @@ void kl_px_client_error(struct kl_px_client *c, int status, const char *reason, 
 	__attribute__((format(printf, 4, 5)));
 /* The upstream drained below KL_PX_LOW: read the client's body again. */
 void kl_px_client_resume(struct kl_px_client *c);
+/* Send the current request (again) on an upstream connection: HTTP/2 when it can. */
+void kl_px_client_restart(struct kl_px_client *c);
+/* Send the current request over HTTP/1.1 on u (NULL: an idle or new connection), with
+ * the body bytes that came so far (and its end, if it came). */
+void kl_px_client_h1(struct kl_px_client *c, struct kl_px_up *u, const char *body, size_t len);
 
 /* response.c */
 void kl_px_response_init(struct kl_px_client *c);
@@ -153,6 +183,14 @@ void kl_px_response_data(struct kl_px_client *c, const char *data, size_t len);
 /* The upstream (already detached from c) ended: why is NULL for a clean EOF. retryable:
  * it was a reused connection and nothing of the answer came. */
 void kl_px_response_end(struct kl_px_client *c, const char *why, int retryable);
+/* How the API server delimits the body of its answer. */
+enum kl_px_framing { KL_PX_BODY_LENGTH, KL_PX_BODY_CHUNKED, KL_PX_BODY_TO_EOF };
+/* The answer's status line and end-to-end headers (c->sh) for the client; 1xx but 101
+ * are interim (the headers are reset for the answer). */
+void kl_px_response_head(struct kl_px_client *c, int status, enum kl_px_framing f, int upgraded);
+void kl_px_response_body(struct kl_px_client *c, const char *data, size_t len);
+/* The body's end: the last chunk for a chunked client. */
+void kl_px_response_finish(struct kl_px_client *c);
 
 /* upstream.c */
 SSL_CTX *kl_px_tls_new(const struct kl_proxy_target *t, struct kl_err *err);
@@ -171,5 +209,36 @@ void kl_px_up_close(struct kl_px_up *u);
 void kl_px_up_resume(struct kl_px_up *u);
 /* Fail connections whose connect or handshake took too long. */
 void kl_px_up_sweep(struct kl_px_loop *p);
+/* A new connection (connecting); offer_h2: ALPN offers h2. */
+struct kl_px_up *kl_px_up_new(struct kl_px_loop *p, int offer_h2);
+
+/* h2.c */
+/* Attach c's request to an HTTP/2 connection (or one in its handshake, which offers
+ * h2); 0 when HTTP/2 is not to be used (off, or the server does not speak it). */
+int kl_px_h2_take(struct kl_px_loop *p, struct kl_px_client *c);
+/* u's handshake ended: the session starts when the server chose h2, else the
+ * waiting clients go over HTTP/1.1 (the first on u). */
+void kl_px_h2_ready(struct kl_px_up *u);
+/* Bytes of the request body, and its end. */
+void kl_px_h2_body(struct kl_px_client *c, const char *data, size_t len);
+void kl_px_h2_body_end(struct kl_px_client *c);
+/* Decrypted bytes from the server. */
+void kl_px_h2_input(struct kl_px_up *u, const char *data, size_t len);
+/* What nghttp2 has to send (frames, body, window updates) is written at the end of this
+ * turn of the loop (the requests of every client that came in it in one TLS record,
+ * one write), while the socket keeps up. */
+void kl_px_h2_flush(struct kl_px_up *u);
+/* The end of a turn: send what the sessions of p have. */
+void kl_px_h2_send_all(struct kl_px_loop *p);
+/* The client wrote some of the answer: give the window back when it caught up. */
+void kl_px_h2_drained(struct kl_px_client *c);
+/* Request body bytes nghttp2 has not taken yet. */
+size_t kl_px_h2_pending(const struct kl_px_client *c);
+/* The client goes away: reset its stream. */
+void kl_px_h2_cancel(struct kl_px_client *c);
+/* u is closed: its session goes, clients still on it are detached. */
+void kl_px_h2_release(struct kl_px_up *u);
+/* u failed (why NULL: the server closed it): every client on it is told. */
+void kl_px_h2_fail(struct kl_px_up *u, const char *why);
 
 #endif

@@ -1,5 +1,6 @@
 /* response.c: the API server's answer to a client's request, parsed with http-parser
- * and written to the client as it comes: the status and end-to-end headers first, then
+ * (over HTTP/1.1; h2.c calls the same head, body and finish) and written to the client
+ * as it comes: the status and end-to-end headers first, then
  * the body chunk by chunk (a watch's events as the server flushes them). The client's
  * framing is the proxy's own: chunked for an HTTP/1.1 client when the server chunked,
  * the length when the server gave one, else the body until the connection closes.
@@ -32,37 +33,34 @@ add_headers(struct kl_px_client *c)
 			kl_strbuf_addf(&c->out, "%s: %s\r\n", kv->v[i], kv->v[i + 1]);
 }
 
-static int
-on_headers_complete(http_parser *hp)
+void
+kl_px_response_head(struct kl_px_client *c, int status, enum kl_px_framing f, int upgraded)
 {
-	struct kl_px_client *c = hp->data;
-	int status = (int)hp->status_code, no_body, head = c->req.method == HTTP_HEAD;
+	int no_body = c->req.method == HTTP_HEAD || status == 204 || status == 304;
 	const char *upgrade;
 
-	kl_px_headers_end(&c->sh);
 	kl_strbuf_addf(&c->out, "HTTP/1.1 %d %s\r\n", status, http_status_str((enum http_status)status));
 	add_headers(c);
 	if (status >= 100 && status < 200 && status != 101) { /* interim: pass it, wait for the answer */
 		kl_strbuf_addstr(&c->out, "\r\n");
 		kl_px_headers_reset(&c->sh);
 		c->resp_interim = 1;
-		return 0;
+		return;
 	}
 	c->resp_started = 1;
-	no_body = head || status == 204 || status == 304;
-	if (status == 101 && c->upgrade && hp->upgrade) {
+	if (status == 101 && c->upgrade && upgraded) {
 		upgrade = kl_px_headers_get(&c->sh, "Upgrade");
 		kl_strbuf_addf(&c->out, "Connection: Upgrade\r\nUpgrade: %s\r\n\r\n", upgrade ? upgrade : "");
-		return 0;
+		return;
 	}
 	if (c->upgrade) /* the upgrade was refused: nothing more on this connection */
 		c->resp_close = 1;
-	if (!no_body && (hp->flags & F_CHUNKED)) {
+	if (!no_body && f == KL_PX_BODY_CHUNKED) {
 		if (c->client_close) /* an HTTP/1.0 client: the body until the connection closes */
 			c->resp_close = 1;
 		else
 			c->resp_chunked = 1;
-	} else if (!no_body && !(hp->flags & F_CONTENTLENGTH)) {
+	} else if (!no_body && f == KL_PX_BODY_TO_EOF) {
 		c->resp_close = 1;
 	}
 	if (c->resp_chunked)
@@ -70,19 +68,43 @@ on_headers_complete(http_parser *hp)
 	if (c->resp_close || c->client_close)
 		kl_strbuf_addstr(&c->out, "Connection: close\r\n");
 	kl_strbuf_addstr(&c->out, "\r\n");
-	return head ? 1 : 0;
+}
+
+static int
+on_headers_complete(http_parser *hp)
+{
+	struct kl_px_client *c = hp->data;
+
+	kl_px_headers_end(&c->sh);
+	kl_px_response_head(c, (int)hp->status_code,
+			    (hp->flags & F_CHUNKED)         ? KL_PX_BODY_CHUNKED
+			    : (hp->flags & F_CONTENTLENGTH) ? KL_PX_BODY_LENGTH
+							    : KL_PX_BODY_TO_EOF,
+			    hp->upgrade);
+	return c->req.method == HTTP_HEAD && c->resp_started ? 1 : 0;
+}
+
+void
+kl_px_response_body(struct kl_px_client *c, const char *data, size_t len)
+{
+	if (c->resp_chunked)
+		kl_strbuf_addf(&c->out, "%zx\r\n", len);
+	kl_strbuf_add(&c->out, data, len);
+	if (c->resp_chunked)
+		kl_strbuf_addstr(&c->out, "\r\n");
+}
+
+void
+kl_px_response_finish(struct kl_px_client *c)
+{
+	if (c->resp_chunked)
+		kl_strbuf_addstr(&c->out, "0\r\n\r\n");
 }
 
 static int
 on_body(http_parser *hp, const char *at, size_t len)
 {
-	struct kl_px_client *c = hp->data;
-
-	if (c->resp_chunked)
-		kl_strbuf_addf(&c->out, "%zx\r\n", len);
-	kl_strbuf_add(&c->out, at, len);
-	if (c->resp_chunked)
-		kl_strbuf_addstr(&c->out, "\r\n");
+	kl_px_response_body(hp->data, at, len);
 	return 0;
 }
 
@@ -97,8 +119,7 @@ on_message_complete(http_parser *hp)
 	}
 	if (hp->upgrade)
 		return 0;
-	if (c->resp_chunked)
-		kl_strbuf_addstr(&c->out, "0\r\n\r\n");
+	kl_px_response_finish(c);
 	http_parser_pause(hp, 1);
 	return 0;
 }
@@ -177,10 +198,8 @@ kl_px_response_end(struct kl_px_client *c, const char *why, int retryable)
 		/* A kept connection the server had closed: once more on a new one. */
 		kl_debug("proxy: a kept connection to the API server closed; sending %s again", c->url.buf);
 		c->retried = 1;
-		c->up = kl_px_up_get(c->p, c);
 		kl_px_response_init(c);
-		kl_px_up_send(c->up, c->head.buf, c->head.len);
-		kl_px_up_flush(c->up);
+		kl_px_client_restart(c);
 		return;
 	}
 	if (!c->resp_started && !c->in_request) { /* the connection was idle: nothing to answer */

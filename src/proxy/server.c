@@ -98,6 +98,8 @@ loop_stop(struct kl_px_loop *l)
 		uv_close((uv_handle_t *)&l->listener, NULL);
 	uv_close((uv_handle_t *)&l->stop_async, NULL);
 	uv_close((uv_handle_t *)&l->sweep, NULL);
+	uv_close((uv_handle_t *)&l->before_poll, NULL);
+	uv_close((uv_handle_t *)&l->after_poll, NULL);
 	if (p->handle_signals && l == p->loops[0]) {
 		uv_close((uv_handle_t *)&p->sigint, NULL);
 		uv_close((uv_handle_t *)&p->sigterm, NULL);
@@ -133,6 +135,18 @@ on_signal(uv_signal_t *s, int signum)
 	kl_info("proxy: signal %d: closing every connection", signum);
 	p->signum = signum;
 	kl_proxy_stop(p);
+}
+
+static void
+on_before_poll(uv_prepare_t *h)
+{
+	kl_px_h2_send_all(h->loop->data);
+}
+
+static void
+on_after_poll(uv_check_t *h)
+{
+	kl_px_h2_send_all(h->loop->data);
 }
 
 static void
@@ -229,6 +243,10 @@ loop_new(struct kl_proxy *p)
 	uv_async_init(&l->loop, &l->stop_async, on_stop);
 	uv_timer_init(&l->loop, &l->sweep);
 	uv_timer_start(&l->sweep, on_sweep, 1000, 1000);
+	uv_prepare_init(&l->loop, &l->before_poll);
+	uv_prepare_start(&l->before_poll, on_before_poll);
+	uv_check_init(&l->loop, &l->after_poll);
+	uv_check_start(&l->after_poll, on_after_poll);
 	return l;
 }
 
@@ -255,6 +273,7 @@ kl_proxy_new(const struct kl_proxy_opts *o, struct kl_err *err)
 	p->port = o->port;
 	p->stop_flag = o->stop_flag;
 	p->sh.server = kl_xstrdup(o->target->server);
+	p->sh.http2 = !(getenv("KL_PROXY_HTTP2") && strcmp(getenv("KL_PROXY_HTTP2"), "0") == 0); /* for the bench */
 	p->loops = kl_xcalloc((size_t)n, sizeof(*p->loops));
 	if ((p->sh.filter = kl_proxy_filter_new(o->accept_hosts, o->reject_paths, o->accept_paths, err)) == NULL ||
 	    resolve_upstream(&p->sh, o->target->server, err) != 0 ||

@@ -1,7 +1,8 @@
 /* upstream.c: TLS connections to the API server (OpenSSL over memory BIOs on a libuv
  * TCP handle), verified against our CA, with the profile's client certificate, and the
- * pool of idle ones a new request takes first. A new connection resumes the last TLS
- * session. A connection that fails tells its client why (the client answers 502). */
+ * pool of idle HTTP/1.1 ones a new request takes first (an HTTP/2 connection, h2.c, is
+ * shared by many clients instead). A new connection resumes the last TLS session. A
+ * connection that fails tells its client(s) why (the client answers 502). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,8 @@ up_closed(uv_handle_t *h)
 		p->ups = u->next;
 	if (u->next)
 		u->next->prev = u->prev;
+	if (u->h2 || u->offer_h2)
+		kl_px_h2_release(u);
 	SSL_free(u->ssl); /* frees the BIOs */
 	kl_strbuf_release(&u->plain);
 	free(u);
@@ -110,7 +113,7 @@ kl_px_up_close(struct kl_px_up *u)
 	uv_close((uv_handle_t *)&u->tcp, up_closed);
 }
 
-/* The connection failed: tell its client, close it. */
+/* The connection failed: tell its client(s), close it. */
 static void
 up_fail(struct kl_px_up *u, const char *why)
 {
@@ -119,6 +122,10 @@ up_fail(struct kl_px_up *u, const char *why)
 
 	if (u->closing)
 		return;
+	if (u->h2 || u->offer_h2) {
+		kl_px_h2_fail(u, why);
+		return;
+	}
 	u->c = NULL;
 	if (c)
 		c->up = NULL;
@@ -141,6 +148,8 @@ wrote(uv_write_t *req, int status)
 		up_fail(u, uv_strerror(status));
 		return;
 	}
+	if (u->h2 && kl_px_up_pending(u) < KL_PX_LOW)
+		kl_px_h2_flush(u); /* more of a request body */
 	if (u->c && u->c->paused && kl_px_up_pending(u) < KL_PX_LOW)
 		kl_px_client_resume(u->c);
 }
@@ -213,6 +222,8 @@ handshake(struct kl_px_up *u)
 
 	if (r == 1) {
 		u->ready = 1;
+		if (u->offer_h2)
+			kl_px_h2_ready(u);
 		kl_px_up_flush(u);
 		return 0;
 	}
@@ -247,6 +258,12 @@ deliver(struct kl_px_up *u)
 		n = SSL_read(u->ssl, p->tbuf, sizeof(p->tbuf));
 		if (n <= 0)
 			break;
+		if (u->h2) {
+			kl_px_h2_input(u, p->tbuf, (size_t)n);
+			if (u->closing)
+				return;
+			continue;
+		}
 		if (!u->c) { /* bytes nobody asked for */
 			kl_px_up_close(u);
 			return;
@@ -283,8 +300,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	BIO_write(u->rbio, buf->base, (int)nread);
 	if (!u->ready && (handshake(u) != 0 || !u->ready))
 		return;
-	if (!(c = u->c)) {
-		/* An idle connection: only a close (or a session ticket) may come. */
+	if (u->h2 || !(c = u->c)) {
+		/* HTTP/2, or an idle connection (only a close or a session ticket may come). */
 		deliver(u);
 		return;
 	}
@@ -318,9 +335,10 @@ on_connect(uv_connect_t *req, int status)
 	handshake(u);
 }
 
-static struct kl_px_up *
-up_new(struct kl_px_loop *p)
+struct kl_px_up *
+kl_px_up_new(struct kl_px_loop *p, int offer_h2)
 {
+	static const unsigned char alpn_h2[] = "\x02h2\x08http/1.1";
 	struct kl_px_up *u = kl_xcalloc(1, sizeof(*u));
 	X509_VERIFY_PARAM *vp;
 	int rc;
@@ -334,6 +352,8 @@ up_new(struct kl_px_loop *p)
 	u->wbio = BIO_new(BIO_s_mem());
 	SSL_set_bio(u->ssl, u->rbio, u->wbio);
 	SSL_set_connect_state(u->ssl);
+	if ((u->offer_h2 = offer_h2))
+		SSL_set_alpn_protos(u->ssl, alpn_h2, sizeof(alpn_h2) - 1);
 	vp = SSL_get0_param(u->ssl);
 	if (p->sh->host_is_ip) {
 		X509_VERIFY_PARAM_set1_ip_asc(vp, p->sh->host);
@@ -362,7 +382,7 @@ kl_px_up_get(struct kl_px_loop *p, struct kl_px_client *c)
 	if (u)
 		idle_remove(u);
 	else
-		u = up_new(p);
+		u = kl_px_up_new(p, 0);
 	u->c = c;
 	u->got = 0;
 	return u;

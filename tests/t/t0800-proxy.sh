@@ -1,9 +1,10 @@
 #!/bin/sh
 # t0800: `kubelaunch proxy` against the bench's real kube-apiserver (etcd and the API
-# server on loopback, tests/testbench/apiserver-fixture.sh): GET, a watch whose events
-# come while it is open, 50 MB through it both ways, 200 clients at once, the Host guard,
-# refused exec, the API server killed and started again under the same proxy, real
-# kubectl through it, and the first SIGINT ending it cleanly.
+# server on loopback, tests/testbench/apiserver-fixture.sh): HTTP/2 to it (ALPN h2),
+# GET, a watch whose events come while it is open, 50 MB through it both ways, 200
+# clients at once, the Host guard, refused exec, the API server killed and started
+# again under the same proxy, real kubectl through it, and the first SIGINT ending it
+# cleanly; HTTP/1.1 to a TLS server that does not offer h2 (openssl s_server).
 
 . "$(dirname "$0")/test-lib.sh"
 . "$KL_SRC/tests/t/lib-testbench.sh"
@@ -18,7 +19,7 @@ start_proxy() {
 	shift
 	rm -f "$name.pid" "$name.rc"
 	(
-		kubelaunch proxy --port 0 --server "$KL_FX_SERVER" --certificate-authority "${CA:-$FX/pki/ca.crt}" \
+		kubelaunch -v=1 proxy --port 0 --server "${SERVER:-$KL_FX_SERVER}" --certificate-authority "${CA:-$FX/pki/ca.crt}" \
 			--client-certificate "$FX/pki/admin.crt" --client-key "$FX/pki/admin.key" "$@" \
 			>"$name.out" 2>"$name.err" &
 		echo $! >"$name.pid"
@@ -46,13 +47,22 @@ test_expect_success 'the fixture comes up and the proxy serves it on 127.0.0.1 o
 . ./proxy.env 2>/dev/null
 URL=http://127.0.0.1:${PORT:-0}
 
-test_expect_success 'GET: /version and a chunked list' '
+test_expect_success 'GET: /version and a list' '
 	curl -fsS "$URL/version" >v.json &&
 	jq -e ".gitVersion == \"$KL_TB_VERSION\"" v.json &&
 	curl -fsS -D h.txt "$URL/api/v1/namespaces" >ns.json &&
-	grep -qi "^transfer-encoding: chunked" h.txt &&
+	grep -qi "^content-length: $(stat -c %s ns.json)" h.txt &&
 	jq -r ".items[].metadata.name" ns.json >names &&
 	grep -x kube-system names
+'
+
+test_expect_success 'the API server is spoken to over HTTP/2: ALPN h2, one connection for many requests' '
+	grep "proxy: HTTP/2 to the API server at $KL_FX_SERVER (ALPN h2)" p.err &&
+	for i in $(seq 20); do echo "url = \"$URL/api/v1/namespaces/default/configmaps?c=$i\""; echo "output = /dev/null"; done >twenty.cfg &&
+	curl -fsS -Z --parallel-max 20 -K twenty.cfg &&
+	ss -Htnp state established "( dport = :$KL_FX_PORT )" | grep -c "pid=$PID," >n &&
+	echo "upstream connections after 20 requests at once: $(cat n)" &&
+	test "$(cat n)" -le "$(nproc)"
 '
 
 test_expect_success 'real kubectl through the proxy' '
@@ -87,8 +97,9 @@ for i in range(1, 53):
 		curl -fsS -o /dev/null -H "Content-Type: application/json" --data-binary @cm-$i.json \
 			"$URL/api/v1/namespaces/default/configmaps" || return 1
 	done &&
-	curl -fsS "$URL/api/v1/namespaces/default/configmaps?labelSelector=" >list.json &&
+	curl -fsS -D list.h "$URL/api/v1/namespaces/default/configmaps?labelSelector=" >list.json &&
 	test "$(stat -c %s list.json)" -gt 50000000 &&
+	grep -qi "^transfer-encoding: chunked" list.h &&
 	jq "[.items[] | select(.metadata.name | startswith(\"big-\"))] | length" list.json >n &&
 	echo 52 >expect && test_cmp expect n &&
 	rss=$(ps -o rss= -p $PID) &&
@@ -98,6 +109,21 @@ for i in range(1, 53):
 	else
 		test "$rss" -lt 40000
 	fi
+'
+
+test_expect_success 'a slow reader of the 50 MB list: its stream waits (flow control), the others do not' '
+	{ curl -fsS --limit-rate 10M -o slow.json "$URL/api/v1/namespaces/default/configmaps?labelSelector=" & } &&
+	spid=$! &&
+	sleep 1 &&
+	for i in $(seq 5); do
+		curl -fsS -m 2 -o /dev/null -w "%{time_total}\n" "$URL/version" >>times || return 1
+	done &&
+	rss=$(ps -o rss= -p $PID) &&
+	echo "while a client reads at 10 MB/s: /version in $(tr "\n" " " <times)s; proxy RSS $rss KiB" &&
+	test_pid_alive $spid &&
+	wait $spid &&
+	test "$(stat -c %s slow.json)" -gt 50000000 &&
+	if ! ldd "$KL_BIN" | grep -q libasan; then test "$rss" -lt 40000; fi
 '
 
 test_expect_success 'a chunked request body goes through' '
@@ -169,10 +195,28 @@ test_expect_success 'the API server killed: 502 with the reason; started again: 
 	curl -sS -D h502 -o body502 "$URL/version" &&
 	head -n1 h502 | grep -q " 502 " &&
 	grep -q "cannot be reached: connection refused" body502 &&
-	(xargs -d "\n" -a apiserver.argv setsid >"$FX/kube-apiserver.log" 2>&1 </dev/null & echo $! >"$FX/kube-apiserver.pid") &&
+	(set -- && while IFS= read -r a; do set -- "$@" "$a"; done <apiserver.argv &&
+		{ setsid "$@" >"$FX/kube-apiserver.log" 2>&1 </dev/null & } && echo $! >"$FX/kube-apiserver.pid") &&
 	for _ in $(seq 150); do curl -fs -o /dev/null "$URL/readyz" && break; sleep 0.2; done &&
 	curl -fsS "$URL/version" | jq -e .gitVersion &&
 	test_pid_alive $PID
+'
+
+test_expect_success 'a TLS server without h2: HTTP/1.1 to it (openssl s_server)' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout s.key -out s.crt -days 1 2>/dev/null &&
+	mkdir www && echo "served over HTTP/1.1" >www/hello.txt &&
+	sport=$(free_port) &&
+	{ (cd www && exec openssl s_server -quiet -accept 127.0.0.1:$sport -cert ../s.crt -key ../s.key \
+		-alpn http/1.1 -WWW) >s_server.log 2>&1 </dev/null & } &&
+	test_track_pid $! &&
+	for _ in $(seq 50); do curl -sk -o /dev/null "https://127.0.0.1:$sport/hello.txt" && break; sleep 0.1; done &&
+	SERVER=https://127.0.0.1:$sport CA=$PWD/s.crt start_proxy h1 &&
+	curl -fsS "http://127.0.0.1:$PORT/hello.txt" >got &&
+	curl -fsS "http://127.0.0.1:$PORT/hello.txt" >>got &&
+	printf "served over HTTP/1.1\nserved over HTTP/1.1\n" >expect && test_cmp expect got &&
+	grep "does not speak HTTP/2: HTTP/1.1" h1.err &&
+	kill -INT $PID
 '
 
 test_expect_success 'the first SIGINT closes every connection and ends the proxy with 0' '

@@ -196,14 +196,13 @@ client_closed(uv_handle_t *h)
 	free(c);
 }
 
-void
-kl_px_client_close(struct kl_px_client *c)
+/* The client lets go of what it holds upstream: its place in the loop's queue, its
+ * HTTP/2 stream, its HTTP/1.1 connection. */
+static void
+detach(struct kl_px_client *c)
 {
 	struct kl_px_up *u = c->up;
 
-	if (c->closed)
-		return;
-	c->closed = c->closing = 1;
 	release_place(c);
 	kl_px_h2_cancel(c);
 	if (u) {
@@ -211,6 +210,15 @@ kl_px_client_close(struct kl_px_client *c)
 		u->c = NULL;
 		kl_px_up_close(u);
 	}
+}
+
+void
+kl_px_client_close(struct kl_px_client *c)
+{
+	if (c->closed)
+		return;
+	c->closed = c->closing = 1;
+	detach(c);
 	uv_close((uv_handle_t *)&c->tcp, client_closed);
 }
 
@@ -229,18 +237,11 @@ void
 kl_px_client_finish(struct kl_px_client *c)
 {
 	uv_shutdown_t *req;
-	struct kl_px_up *u = c->up;
 
 	if (c->closing)
 		return;
 	kl_px_client_flush(c);
-	release_place(c);
-	kl_px_h2_cancel(c);
-	if (u) {
-		c->up = NULL;
-		u->c = NULL;
-		kl_px_up_close(u);
-	}
+	detach(c);
 	c->closing = 1;
 	req = kl_xcalloc(1, sizeof(*req));
 	req->data = c;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kubelaunch/log.h"
+#include "kubelaunch/units.h"
 #include "kubelaunch/xalloc.h"
 #include "proxy-int.h"
 
@@ -98,7 +99,11 @@ on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_
 	if (!c || f->hd.type != NGHTTP2_HEADERS || c->resp_started) /* trailers: dropped */
 		return 0;
 	if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
-		c->h2_status = atoi((const char *)value);
+		long long st;
+
+		/* nghttp2 ends each value with a NUL. A status that is no HTTP status is the
+		 * upstream's fault: 502, as any other bad answer from it. */
+		c->h2_status = kl_parse_int((const char *)value, 100, 599, &st) == 0 ? (int)st : 502;
 		return 0;
 	}
 	if (namelen && name[0] == ':')

@@ -98,14 +98,15 @@ test_expect_success 'an API server restarted in the middle of an enable is waite
 	pid=$(cat "$FX/kube-apiserver.pid") &&
 	tr "\0" "\n" </proc/$pid/cmdline >apiserver.argv &&
 	kill "$pid" &&
-	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done &&
+	while test_pid_alive "$pid"; do sleep 0.1; done &&
 	{ kubelaunch addons enable registry metrics-server --kubeconfig "$KL_FX_KUBECONFIG" --no-wait \
-		--wait-timeout 90s >restart.out 2>&1 & epid=$!; } &&
+		--wait-timeout 90s -v 2 >restart.out 2>&1 & epid=$!; } &&
 	sleep 2 &&
 	mapfile -t argv <apiserver.argv &&
 	{ setsid "${argv[@]}" </dev/null >>"$FX/kube-apiserver.log" 2>&1 & echo $! >"$FX/kube-apiserver.pid"; } &&
-	wait "$epid" &&
+	rc=0 && { wait "$epid" || rc=$?; } &&
 	cat restart.out &&
+	{ test "$rc" = 0 || { say "enable exited $rc; the API server said:"; tail -n 5 "$FX/kube-apiserver.log"; false; }; } &&
 	k -n kube-system get deployment registry -o name &&
 	k get apiservice v1beta1.metrics.k8s.io -o name
 '

@@ -71,12 +71,24 @@ start() {
 	printf '%s\n' "$!" >"$dir/$name.pid"
 }
 
-# alive DIR NAME: the process recorded for NAME is still the one we started.
+# alive DIR NAME: the process recorded for NAME is still the one we started and
+# not a zombie. Its cmdline reads empty for a moment while setsid execs the
+# program, so an empty one is read again before it counts as gone.
 alive() {
-	local pid
+	local pid state cmd i=0
 	pid=$(cat "$1/$2.pid" 2>/dev/null) || return 1
-	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1"
+	[ -n "$pid" ] || return 1
+	while [ $i -lt 10 ]; do
+		state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || return 1
+		[ -n "$state" ] && [ "$state" != Z ] || return 1
+		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+		if [ -n "$cmd" ]; then
+			case "$cmd" in *"$1"*) return 0 ;; *) return 1 ;; esac
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
 }
 
 start_etcd() {
@@ -131,20 +143,25 @@ EOF
 	chmod 600 "$dir/kubeconfig"
 }
 
+# wait_ready DIR SERVER: returns 1 with the reason logged, so that the caller stops both.
 wait_ready() {
-	local dir=$1 server=$2 deadline
+	local dir=$1 server=$2 deadline name
 	deadline=$(($(date +%s) + READY_TIMEOUT))
 	while [ "$(date +%s)" -lt "$deadline" ]; do
-		alive "$dir" etcd || die "etcd exited: $(tail -n 5 "$dir/etcd.log")"
-		alive "$dir" kube-apiserver ||
-			die "kube-apiserver exited: $(tail -n 5 "$dir/kube-apiserver.log")"
+		for name in etcd kube-apiserver; do
+			alive "$dir" $name || {
+				log "error: $name exited: $(tail -n 5 "$dir/$name.log")"
+				return 1
+			}
+		done
 		if curl -fsS --max-time 2 --cacert "$dir/pki/ca.crt" \
 			"$server/readyz" >/dev/null 2>&1; then
 			return 0
 		fi
 		sleep 0.2
 	done
-	die "kube-apiserver not ready after $READY_TIMEOUT s (see $dir/kube-apiserver.log)"
+	log "error: kube-apiserver not ready after $READY_TIMEOUT s (see $dir/kube-apiserver.log)"
+	return 1
 }
 
 cmd_up() {

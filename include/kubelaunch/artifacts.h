@@ -85,7 +85,8 @@ int kl_cache_list(const char *home, struct kl_cache_file **files, size_t *n, str
 int kl_cache_clean(const char *home, long long *bytes);
 void kl_cache_files_free(struct kl_cache_file *files, size_t n);
 /* Delete one version (GUEST_NOT_FOUND-free: a version not cached is USAGE_VALUE), or
- * all when version is NULL. *freed (may be NULL) gets the bytes removed. */
+ * all when version is NULL: every version and the cached programs (the preloads stay:
+ * a machine's disk may be built on one). *freed (may be NULL) gets the bytes removed. */
 int kl_cache_delete(const char *home, const char *version, long long *freed, struct kl_err *err);
 /* The versions with all three binaries cached, plus the default: "v1.37.2, v1.34.2". */
 char *kl_known_versions(const char *home, const char *arch);

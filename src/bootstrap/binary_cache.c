@@ -263,6 +263,20 @@ kl_cache_delete(const char *home, const char *version, long long *freed, struct 
 	size = tree_size(home, canon);
 	if (kl_remove_tree(path, err) != 0)
 		goto out;
+	if (version == NULL) {
+		/* All of it: the addons' programs (istioctl) too, fetched again when needed. */
+		struct kl_cache_file *progs = NULL;
+		size_t nprogs = 0;
+
+		kl_program_cache_list(home, &progs, &nprogs);
+		for (size_t i = 0; i < nprogs; i++)
+			size += progs[i].size;
+		kl_cache_files_free(progs, nprogs);
+		free(path);
+		path = kl_home_path(home, KL_HOME_PROGRAMS, NULL);
+		if (kl_remove_tree(path, err) != 0)
+			goto out;
+	}
 	if (freed)
 		*freed = size;
 	rc = 0;

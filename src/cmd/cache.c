@@ -286,7 +286,8 @@ const struct kl_cmd kl_cmd_cache = {
 	.summary = "List, delete or pre-download the cached Kubernetes binaries",
 	.usage = "cache list [-o json] | delete [VERSION] | fetch [--kubernetes-version V] [--binary-mirror URL]",
 	.description = "kubeadm, kubelet and kubectl are cached per version under $KUBELAUNCH_HOME/cache/binaries.\n"
-		       "'cache list' shows the files and their sizes, 'cache delete' removes one version or all,\n"
+		       "'cache list' shows the files and their sizes, 'cache delete' removes one version, or all\n"
+		       "of them and the addons' programs (istioctl),\n"
 		       "'cache fetch' downloads a version ahead of 'start' (for a later offline start).",
 	.opts = opts,
 	.subcommands = subcommands,

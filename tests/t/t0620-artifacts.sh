@@ -184,6 +184,18 @@ test_expect_success 'cache list: files, sizes and total; -o json' '
 	jq -e ".files[0].version == \"$VERSION\"" out.json
 '
 
+test_expect_success 'cache delete of everything removes the cached programs too' '
+	prog="$KUBELAUNCH_HOME/cache/programs/istioctl/1.31.0/linux-amd64" &&
+	mkdir -p "$prog" && echo program >"$prog/istioctl" &&
+	kubelaunch cache list -o json >out.json && jq -e ".programs | length == 1" out.json &&
+	kubelaunch cache delete "$VERSION" && test -f "$prog/istioctl" &&
+	kubelaunch cache fetch --kubernetes-version "$VERSION" --binary-mirror "$MIRROR" &&
+	kubelaunch cache delete >out && grep -q "removed every version" out &&
+	test ! -e "$KUBELAUNCH_HOME/cache/programs" &&
+	kubelaunch cache list -o json >out.json && jq -e ".programs == [] and .files == []" out.json &&
+	kubelaunch cache fetch --kubernetes-version "$VERSION" --binary-mirror "$MIRROR"
+'
+
 test_expect_success 'transient failures are retried: dropped connections, HTTP 500' '
 	kubelaunch cache delete "$VERSION" >out && grep -q "removed $VERSION" out &&
 	test ! -e "$KUBELAUNCH_HOME/cache/binaries/$VERSION" &&
@@ -271,12 +283,14 @@ fetch_in_background() {
 	test -e "$CACHE/kubelet.part.$pid"
 }
 
+# "At once" is within 5 s below: the trickled download would take 20 s and the held lock
+# 60 s, so a signal that is ignored still fails, and a loaded CI machine does not.
 test_expect_success 'the first SIGINT during a download stops it at once: exit 2, no partial file left' '
 	kubelaunch cache delete && fetch_in_background &&
 	kubelaunch cache list >list && grep -q "kubelet.part.$pid .*(partial: being downloaded by pid $pid)" list &&
 	t0=$(date +%s%N) && kill -INT "$pid" && rc=0 && { wait "$pid" || rc=$?; } &&
 	ms=$(( ($(date +%s%N) - t0) / 1000000 )) && echo "exit $rc after $ms ms" &&
-	test "$rc" = 2 && test "$ms" -lt 2000 &&
+	test "$rc" = 2 && test "$ms" -lt 5000 &&
 	grep -q "INTERRUPTED" fetch.out && grep -q "while downloading .*kubelet" fetch.out &&
 	! find "$KUBELAUNCH_HOME/cache" -name "*.part*" | grep -q .
 '
@@ -308,7 +322,7 @@ test_expect_success 'the first SIGTERM ends a wait for the profile lock: exit 2 
 	grep -q "Waiting for another" wait.out &&
 	t0=$(date +%s%N) && kill -TERM "$pid" && rc=0 && { wait "$pid" || rc=$?; } &&
 	ms=$(( ($(date +%s%N) - t0) / 1000000 )) && echo "exit $rc after $ms ms" &&
-	test "$rc" = 2 && test "$ms" -lt 1000 && grep -q "INTERRUPTED" wait.out &&
+	test "$rc" = 2 && test "$ms" -lt 5000 && grep -q "INTERRUPTED" wait.out &&
 	kill "$holder"
 '
 

@@ -22,6 +22,12 @@ int kl_spawn(const char *const *argv, const struct kl_spawn *how, pid_t *pid);
  * `log_path` (or /dev/null), stdin from /dev/null. *pid is the child's PID. */
 int kl_spawn_detached(const char *const *argv, const char *log_path, pid_t *pid, struct kl_err *err);
 
+/* The process name `kubelaunch supervise` gives itself (prctl) whatever the binary is
+ * called. start, stop and status know a supervisor by its prefix, which those of
+ * earlier versions (named after a binary called kubelaunch) share. */
+#define KL_SUPERVISOR_COMM "kubelaunch-sv"
+#define KL_SUPERVISOR_PREFIX "kubelaunch"
+
 /* A process that is alive, not a zombie, and (when comm is not NULL) whose name
  * starts with `comm`: the one we started, not a recycled PID. */
 int kl_pid_alive(int pid, const char *comm);

@@ -148,13 +148,14 @@ const char kl_node_preflight_ignores[] =
 	"FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml,FileAvailable--etc-kubernetes-manifests-etcd.yaml";
 
 /* What `delete` removes from a host it ran Kubernetes on (the none driver), after
- * kubeadm reset: the kubelet's and kubeadm's directories, our bridge, the name in
+ * kubeadm reset: the kubelet's and kubeadm's directories, the pods' logs (the kubelet
+ * counts a pod's restarts from them, so a new cluster would inherit them), our bridge, the name in
  * /etc/hosts, and the KUBE-/CNI- netfilter chains with the rules that jump to them. */
 const char kl_node_host_cleanup_script[] =
 	"for m in $(awk '{print $2}' /proc/mounts | grep -E '^(/var/lib/kubelet|" KL_NODE_DIR "|/run/kubelaunch)(/|$)' |"
 	" sort -r); do umount -l \"$m\"; done\n"
 	"rm -rf /etc/kubernetes /var/lib/kubelet " KL_NODE_DIR " /run/kubelaunch /etc/kubelaunch /var/log/kubelaunch "
-	KL_NODE_CNI_CONF "\n"
+	"/var/log/pods /var/log/containers " KL_NODE_CNI_CONF "\n"
 	"ip link del kl-bridge0 2>/dev/null\n"
 	"grep -v ' " "control-plane.kubelaunch.internal" "$' /etc/hosts >/etc/hosts.kubelaunch && "
 	"cat /etc/hosts.kubelaunch >/etc/hosts; rm -f /etc/hosts.kubelaunch\n"

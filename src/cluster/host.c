@@ -79,7 +79,7 @@ describe_host(struct kl_strbuf *what)
 	 * on other ports (a test fixture) is no conflict, a static pod of one is. */
 	if ((pid = find_process("kubelet")) != 0)
 		kl_strbuf_addf(what, "kubelet (pid %d)", pid);
-	if ((pid = kl_pidfile_read(pidfile)) != 0 && kl_pid_alive(pid, "kubelaunch"))
+	if ((pid = kl_pidfile_read(pidfile)) != 0 && kl_pid_alive(pid, KL_SUPERVISOR_PREFIX))
 		kl_strbuf_addf(what, "%scontainerd under kubelaunch supervise (pid %d)", what->len ? ", " : "", pid);
 	if ((n = count_manifests()) > 0)
 		kl_strbuf_addf(what, "%s%d static pod%s in " MANIFESTS, what->len ? ", " : "", n, n == 1 ? "" : "s");

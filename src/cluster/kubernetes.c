@@ -174,7 +174,7 @@ supervise(struct k8s *k, const char *name, const char *const *argv, struct kl_er
 
 	if (k->o->supervise == NULL)
 		rc = kl_err_set(err, KL_R_PROGRAM, "no supervisor for '%s' on a host without systemd", name);
-	else if (!kl_pid_alive(kl_pidfile_read(pidfile), "kubelaunch"))
+	else if (!kl_pid_alive(kl_pidfile_read(pidfile), KL_SUPERVISOR_PREFIX))
 		rc = k->o->supervise(argv, pidfile, log, err);
 	free(log);
 	free(pidfile);
@@ -649,9 +649,9 @@ unsupervise(const char *name)
 	char *pidfile = kl_xasprintf(KL_NODE_DIR "/%s.pid", name);
 	int pid = kl_pidfile_read(pidfile);
 
-	if (kl_pid_alive(pid, "kubelaunch")) {
+	if (kl_pid_alive(pid, KL_SUPERVISOR_PREFIX)) {
 		kill(pid, SIGTERM);
-		for (int i = 0; i < 200 && kl_pid_alive(pid, "kubelaunch"); i++)
+		for (int i = 0; i < 200 && kl_pid_alive(pid, KL_SUPERVISOR_PREFIX); i++)
 			kl_sleep_ms(100);
 	}
 	free(pidfile);

@@ -79,7 +79,7 @@ kubelet_state(struct kl_cluster *c)
 
 	/* This host: kubelaunch's supervisor, or systemd's unit. */
 	if (c->machine->driver->caps & KL_CAP_HOST) {
-		if (kl_pid_alive(kl_pidfile_read(KL_NODE_DIR "/kubelet.pid"), "kubelaunch"))
+		if (kl_pid_alive(kl_pidfile_read(KL_NODE_DIR "/kubelet.pid"), KL_SUPERVISOR_PREFIX))
 			return "Running";
 	}
 	if ((r = kl_cluster_connect(c, 5000, &err)) == NULL)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ run(struct kl_ctx *ctx, struct kl_err *err)
 
 	if (pidfile == NULL)
 		return kl_err_set(err, KL_R_USAGE, "supervise needs --pidfile and a command after --");
+	prctl(PR_SET_NAME, KL_SUPERVISOR_COMM, 0, 0, 0);
 	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)getpid());
 	if (kl_write_file_atomic(pidfile, pidtext, strlen(pidtext), 0644, err) != 0)
 		return -1;

@@ -116,6 +116,7 @@ test_expect_success 'delete: no process, file or kubeconfig entry of ours is lef
 	! pgrep -f "kubelaunch supervise" >/dev/null &&
 	! pgrep -x kubelet >/dev/null &&
 	test ! -e /etc/kubernetes && test ! -e /var/lib/kubelet && test ! -e /var/lib/kubelaunch &&
+	test ! -e /var/log/pods && test ! -e /var/log/containers &&
 	! ip link show kl-bridge0 2>/dev/null &&
 	! grep -q control-plane.kubelaunch.internal /etc/hosts &&
 	test "$(iptables-save | grep -c "KUBE-")" = 0 &&

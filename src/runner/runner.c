@@ -140,7 +140,8 @@ kl_runner_run(struct kl_runner *r, const char *const *argv, const struct kl_run_
 	return r->ops->run(r, argv, opts, NULL, res, err);
 }
 
-/* The last `n` non-empty lines of `sb`, each on its own indented line. */
+/* The last `n` non-empty lines of `sb`, on the same line (an error is one line):
+ * " first | second | ...". */
 static void
 add_tail(struct kl_strbuf *msg, const struct kl_strbuf *sb, int n)
 {
@@ -157,15 +158,18 @@ add_tail(struct kl_strbuf *msg, const struct kl_strbuf *sb, int n)
 			break;
 		}
 	}
-	for (const char *p = start; p < end;) {
+	for (const char *p = start, *sep = " "; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t line = nl ? (size_t)(nl - p) : (size_t)(end - p), len = line;
 
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
 		if (len > 0) {
-			kl_strbuf_addstr(msg, "\n  ");
+			kl_strbuf_addstr(msg, sep);
 			kl_strbuf_add(msg, p, len > 300 ? 300 : len);
+			sep = " | ";
 		}
-		p += len + 1;
+		p += line + 1;
 	}
 }
 

@@ -37,7 +37,10 @@ host_snapshot() {
 		echo ---
 		grep -E ' (/var/lib/kubelet|/run/netns)' /proc/mounts | awk '{print $2}' | sort
 		echo ---
-		ls -A /var/log/pods /var/log/containers 2>/dev/null
+		# What is in them: kubelaunch's delete removes the directories themselves.
+		for d in /var/log/pods /var/log/containers; do
+			if test -d "$d"; then ls -A "$d"; fi
+		done
 	}
 }
 

@@ -149,8 +149,9 @@ const char kl_node_preflight_ignores[] =
 
 /* What `delete` removes from a host it ran Kubernetes on (the none driver), after
  * kubeadm reset: the kubelet's and kubeadm's directories, the pods' logs (the kubelet
- * counts a pod's restarts from them, so a new cluster would inherit them), our bridge, the name in
- * /etc/hosts, and the KUBE-/CNI- netfilter chains with the rules that jump to them. */
+ * counts a pod's restarts from them, so a new cluster would inherit them), our bridge,
+ * the name in /etc/hosts, and the KUBE-/CNI- netfilter chains with the rules that jump
+ * to them. */
 const char kl_node_host_cleanup_script[] =
 	"for m in $(awk '{print $2}' /proc/mounts | grep -E '^(/var/lib/kubelet|" KL_NODE_DIR "|/run/kubelaunch)(/|$)' |"
 	" sort -r); do umount -l \"$m\"; done\n"

@@ -175,6 +175,30 @@ wait_crds(struct kl_kube *k, json_t *crds, struct kl_err *err)
 	return 0;
 }
 
+static int
+terminating(json_t *ns)
+{
+	const char *phase = kl_json_str(json_object_get(ns, "status"), "phase");
+
+	return phase && strcmp(phase, "Terminating") == 0;
+}
+
+static int
+wait_namespace_gone(struct kl_kube *k, json_t *ns, struct kl_err *err)
+{
+	json_t *one = json_pack("[O]", ns);
+	long long t0 = kl_now_ms();
+	int rc;
+
+	kl_info("namespace '%s' is being deleted: waiting until it is gone to make it again",
+		kl_kube_meta(ns, "name"));
+	rc = kl_kube_wait_deleted(k, one, NULL, err);
+	if (rc == 0)
+		kl_debug("kube: namespace '%s' gone after %lld ms", kl_kube_meta(ns, "name"), kl_now_ms() - t0);
+	json_decref(one);
+	return rc;
+}
+
 int
 kl_kube_apply_list(struct kl_kube *k, json_t *objs, const char *default_ns, kl_kube_progress_fn fn, void *arg,
 		   struct kl_err *err)
@@ -195,6 +219,14 @@ kl_kube_apply_list(struct kl_kube *k, json_t *objs, const char *default_ns, kl_k
 		}
 		if ((rc = kl_kube_apply(k, o, default_ns, &applied, err)) != 0)
 			break;
+		if (obj_rank(o) == 0 && terminating(applied)) {
+			/* A disable a moment ago: nothing can be made in it until it is gone. */
+			json_decref(applied);
+			applied = NULL;
+			if ((rc = wait_namespace_gone(k, o, err)) != 0 ||
+			    (rc = kl_kube_apply(k, o, default_ns, &applied, err)) != 0)
+				break;
+		}
 		if (obj_rank(o) == 1)
 			json_array_append(crds, applied);
 		json_decref(applied);

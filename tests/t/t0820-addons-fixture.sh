@@ -132,4 +132,18 @@ test_expect_success 'an API server nobody answers for: one line, within the wait
 	grep -q "SVC_ADDON_CLUSTER" err
 '
 
+# The fixture has no namespace controller: the namespaces that test 6's disable deleted
+# stay Terminating, as one with a finalizer that never runs would.
+test_expect_success 'an enable waits for its namespace that a disable left terminating; one that stays is named' '
+	test "$(k get namespace local-path-storage -o jsonpath={.status.phase})" = Terminating &&
+	s=$(date +%s) &&
+	test_expect_code 106 kubelaunch addons enable storage-provisioner --kubeconfig "$KL_FX_KUBECONFIG" \
+		--no-wait --wait-timeout 3s 2>err &&
+	cat err &&
+	test $(($(date +%s) - s)) -lt 20 &&
+	test "$(grep -c "^error: " err)" = 1 &&
+	grep -q "Namespace .local-path-storage. is still there" err &&
+	! grep -q "being terminated" err
+'
+
 test_done

@@ -169,4 +169,11 @@ test_expect_success 'stop then start keeps every enabled addon working' '
 		grep -qx "$KL_TB_IMG_DASHBOARD_STANDIN"
 '
 
+test_expect_success 'disable then enable at once: the namespace still being deleted is waited for' '
+	kubelaunch addons disable dashboard &&
+	test "$($K get namespace kubernetes-dashboard -o jsonpath={.status.phase} 2>/dev/null)" != Active &&
+	kubelaunch addons enable dashboard &&
+	$K -n kubernetes-dashboard wait --for=condition=Ready pods --all --timeout=120s
+'
+
 test_done

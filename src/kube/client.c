@@ -232,6 +232,8 @@ kl_kube_retryable(long status, int curl_code, const char *body)
 		case CURLE_PARTIAL_FILE:
 		case CURLE_OPERATION_TIMEDOUT:
 		case CURLE_SSL_CONNECT_ERROR: /* the server went away in the handshake */
+		case CURLE_HTTP2:             /* ... or with the HTTP/2 connection open */
+		case CURLE_HTTP2_STREAM:
 			return 1;
 		default:
 			return 0;

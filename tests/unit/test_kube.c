@@ -105,6 +105,9 @@ KL_TEST(kube_retryable)
 {
 	CHECK(kl_kube_retryable(0, CURLE_COULDNT_CONNECT, NULL));
 	CHECK(kl_kube_retryable(0, CURLE_GOT_NOTHING, NULL));
+	/* A server stopping with the HTTP/2 connection open (seen in t0820's restart). */
+	CHECK(kl_kube_retryable(0, CURLE_HTTP2, NULL));
+	CHECK(kl_kube_retryable(0, CURLE_HTTP2_STREAM, NULL));
 	CHECK(!kl_kube_retryable(0, CURLE_PEER_FAILED_VERIFICATION, NULL));
 	CHECK(kl_kube_retryable(429, 0, ""));
 	CHECK(kl_kube_retryable(503, 0, ""));

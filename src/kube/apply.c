@@ -187,14 +187,11 @@ static int
 wait_namespace_gone(struct kl_kube *k, json_t *ns, struct kl_err *err)
 {
 	json_t *one = json_pack("[O]", ns);
-	long long t0 = kl_now_ms();
 	int rc;
 
 	kl_info("namespace '%s' is being deleted: waiting until it is gone to make it again",
 		kl_kube_meta(ns, "name"));
 	rc = kl_kube_wait_deleted(k, one, NULL, err);
-	if (rc == 0)
-		kl_debug("kube: namespace '%s' gone after %lld ms", kl_kube_meta(ns, "name"), kl_now_ms() - t0);
 	json_decref(one);
 	return rc;
 }

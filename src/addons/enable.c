@@ -386,10 +386,9 @@ kl_addons_apply(struct kl_addons_run *r, const struct kl_addon *const *addons, s
 {
 	json_t **objs = kl_xcalloc(n ? n : 1, sizeof(json_t *));
 	char (*hash)[KL_SHA256_HEX] = kl_xcalloc(n ? n : 1, sizeof(*hash));
-	int rc = -1;
-
 	struct invocation *inv = kl_xcalloc(n ? n : 1, sizeof(*inv));
 	char *path = NULL;
+	int rc = -1;
 
 	/* Everything is rendered and parsed before anything is applied. */
 	for (size_t i = 0; i < n; i++) {

@@ -272,13 +272,24 @@ tls_code(int c)
 	       c == CURLE_SSL_ISSUER_ERROR;
 }
 
+/* An answer came on h: its status, and its body parsed when it is JSON. */
+static void
+answered(CURL *h, struct kl_kube_resp *resp)
+{
+	char *ctype = NULL;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
+	if (resp->raw.len && ((ctype && strstr(ctype, "json")) || resp->raw.buf[0] == '{'))
+		resp->body = json_loadb(resp->raw.buf, resp->raw.len, 0, NULL);
+}
+
 /* One attempt. 0 with resp filled when an answer came; else the curl code. */
 static int
 attempt(struct kl_kube *k, const char *method, const char *url, const char *body, size_t len, long timeout_ms,
 	struct kl_kube_resp *resp, char *errbuf)
 {
 	CURLcode c;
-	char *ctype = NULL;
 
 	kl_strbuf_reset(&resp->raw);
 	json_decref(resp->body);
@@ -307,10 +318,7 @@ attempt(struct kl_kube *k, const char *method, const char *url, const char *body
 	curl_easy_setopt(k->h, CURLOPT_ERRORBUFFER, NULL);
 	if (c != CURLE_OK)
 		return (int)c;
-	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_getinfo(k->h, CURLINFO_CONTENT_TYPE, &ctype);
-	if (resp->raw.len && ((ctype && strstr(ctype, "json")) || resp->raw.buf[0] == '{'))
-		resp->body = json_loadb(resp->raw.buf, resp->raw.len, 0, NULL);
+	answered(k->h, resp);
 	return 0;
 }
 
@@ -631,19 +639,14 @@ kl_kube_request_many(struct kl_kube *k, const char *const *paths, size_t n, stru
 		curl_multi_perform(m, &still);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			void *priv = NULL;
-			char *ctype = NULL;
 			size_t i;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&priv);
 			i = (size_t)priv;
-			if (msg->data.result == CURLE_OK) {
-				curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &out[i].status);
-				curl_easy_getinfo(msg->easy_handle, CURLINFO_CONTENT_TYPE, &ctype);
-				if (out[i].raw.len && ((ctype && strstr(ctype, "json")) || out[i].raw.buf[0] == '{'))
-					out[i].body = json_loadb(out[i].raw.buf, out[i].raw.len, 0, NULL);
-			}
+			if (msg->data.result == CURLE_OK)
+				answered(msg->easy_handle, &out[i]);
 			curl_multi_remove_handle(m, msg->easy_handle);
 			curl_easy_cleanup(msg->easy_handle);
 			h[i] = NULL;

@@ -294,10 +294,9 @@ kubeadm(struct k8s *k, int timeout_ms, struct kl_err *err, const char *const *ar
 	return rc;
 }
 
-/* First start: kubeadm init (reset and one retry on failure). Restart: only the
- * phases that rebuild what a stopped machine lost. */
 /* What the control plane is made from: kubeadm.yaml, its patches and the certificates
- * kubeadm gets, hashed. A restart with the same inputs has nothing for kubeadm's phases to change. */
+ * kubeadm gets, hashed. A restart with the same inputs has nothing for kubeadm's
+ * phases to change. */
 static void
 control_plane_inputs(struct k8s *k, char hex[KL_SHA256_HEX])
 {
@@ -365,6 +364,8 @@ cri_not_ready(struct k8s *k, size_t from, struct kl_err *err, const char *const 
 	}
 }
 
+/* First start: kubeadm init (reset and one retry on failure). Restart: only the
+ * phases that rebuild what a stopped machine lost. */
 static int
 control_plane(struct k8s *k, int restart, struct kl_err *err)
 {
